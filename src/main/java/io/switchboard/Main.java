@@ -1,0 +1,89 @@
+package io.switchboard;
+
+import io.switchboard.launch.Hub;
+import io.switchboard.launch.HubSettings;
+import io.switchboard.launch.LaunchException;
+import io.switchboard.launch.LaunchOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The launcher: reads conf/ and verticles/ (or the packaged defaults), applies the environment
+ * overrides, deploys each enabled verticle, and on SIGTERM undeploys them within 10 seconds.
+ * Exit codes: 2 for bad configuration, 1 when a verticle fails to start.
+ */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  private static final long STOP_TIMEOUT_MS = 10_000;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    LaunchOptions options;
+    HubSettings settings;
+    try {
+      options = LaunchOptions.parse(args);
+      settings = HubSettings.load(options, System.getenv(), Path.of(""));
+      if (options.cluster()) {
+        throw new LaunchException("-cluster: clustering is not available in this build yet");
+      }
+    } catch (LaunchException e) {
+      System.err.println("switchboard: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+
+    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Hub hub;
+    try {
+      hub = await(Hub.start(vertx, settings), 120_000);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("switchboard: " + cause.getMessage());
+      await(vertx.close(), STOP_TIMEOUT_MS);
+      System.exit(1);
+      return;
+    }
+    JsonObject http = settings.conf().getJsonObject("http");
+    log.info("switchboard node {} is up: http://{}:{}", settings.conf().getJsonObject("node").getString("id"),
+        http.getString("host"), http.getInteger("port"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
+  }
+
+  private static void stop(Vertx vertx, Hub hub) {
+    long started = System.nanoTime();
+    log.info("stopping");
+    try {
+      await(hub.stop().eventually(vertx::close), STOP_TIMEOUT_MS);
+      log.info("stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+    } catch (Exception e) {
+      log.warn("did not stop cleanly within {} ms: {}", STOP_TIMEOUT_MS, e.toString());
+    }
+  }
+
+  /** Vert.x with Prometheus metrics: what every node, and the tests, run. */
+  public static VertxOptions vertxOptions() {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+  }
+
+  private static <T> T await(Future<T> future, long timeoutMs) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+}

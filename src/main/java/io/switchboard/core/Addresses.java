@@ -1,0 +1,40 @@
+package io.switchboard.core;
+
+/** Event-bus addresses shared between packages (API.md documents the public ones). */
+public final class Addresses {
+
+  private Addresses() {}
+
+  /** Request {@code {"topic", "event"}} → reply {@code {"id", "topic"}}: publish on a topic. Node-local. */
+  public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
+
+  /** Every message on topic T is also published to {@code switchboard.topic.T} (envelope JSON). */
+  public static final String TOPIC_PREFIX = "switchboard.topic.";
+
+  /**
+   * Node-local publish of each accepted topic message, on the node where it was published only:
+   * what must happen once per message cluster-wide (Redis outbound, webhook fan-out) listens here.
+   */
+  public static final String TOPICS_PUBLISHED = "switchboard.topics.published";
+
+  /** Node-local publish of each topic message in this node's delivery order, for the connections here. */
+  public static final String TOPICS_DELIVER = "switchboard.topics.deliver";
+
+  /**
+   * Node-local request {@code {"after": cursor, "topics": [patterns]}} → {@code {"gap", "last", "events"}}:
+   * the retained messages this node delivered after a resume cursor.
+   */
+  public static final String TOPICS_HISTORY = "switchboard.topics.history";
+
+  /** Header naming where a published message came from (e.g. {@code redis}), so relays never loop. */
+  public static final String ORIGIN_HEADER = "switchboard-origin";
+
+  /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
+  public static String ready(String check) {
+    return "switchboard.ready." + check;
+  }
+
+  public static String topic(String topic) {
+    return TOPIC_PREFIX + topic;
+  }
+}

@@ -1,0 +1,272 @@
+package io.switchboard.core;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * A CloudEvents 1.0 event in JSON structured mode: the one message shape of the hub.
+ *
+ * <p>An envelope is immutable once built: {@link #of} validates a candidate and fills {@code id},
+ * {@code time}, {@code source} and {@code specversion} when absent. {@link #fromHttp} accepts both
+ * structured mode and a bare JSON body with {@code ce-*} headers (binary mode).
+ */
+public final class Envelope {
+
+  public static final String SPEC_VERSION = "1.0";
+  public static final String MEDIA_TYPE = "application/cloudevents+json";
+  public static final String CORRELATION_HEADER = "X-Correlation-Id";
+
+  private static final int MAX_ATTRIBUTE_LENGTH = 1024;
+  private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
+  private static final Set<String> STRING_ATTRIBUTES =
+      Set.of("id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "specversion");
+  private static final String[] ORDER =
+      {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"};
+
+  private final JsonObject json;
+  private volatile String encoded;
+
+  private Envelope(JsonObject json) {
+    this.json = json;
+  }
+
+  /**
+   * Validates a structured-mode event and fills what a publisher may leave out.
+   *
+   * @param defaultSource the {@code source} used when the event has none, e.g. {@code /switchboard/node-a}
+   * @throws Problem 422 naming the attribute at fault
+   */
+  public static Envelope of(JsonObject candidate, String defaultSource) {
+    if (candidate == null) {
+      throw Problem.invalid("invalid-event", "the event is missing");
+    }
+    JsonObject out = new JsonObject();
+    for (String name : ORDER) {
+      Object value = candidate.getValue(name);
+      if (value != null) {
+        out.put(name, requireString(name, value));
+      }
+    }
+    String specversion = out.getString("specversion");
+    if (specversion != null && !SPEC_VERSION.equals(specversion)) {
+      throw Problem.invalid("invalid-event", "specversion must be \"1.0\", not \"" + TopicName.printable(specversion) + "\"");
+    }
+    out.put("specversion", SPEC_VERSION);
+    if (!out.containsKey("id")) {
+      out.put("id", UUID.randomUUID().toString());
+    }
+    if (!out.containsKey("source")) {
+      out.put("source", defaultSource);
+    }
+    if (!out.containsKey("type")) {
+      throw Problem.invalid("missing-type", "the event has no type: set \"type\" (or the ce-type header)");
+    }
+    String time = out.getString("time");
+    if (time == null) {
+      out.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+    } else {
+      requireTimestamp(time);
+    }
+    for (Map.Entry<String, Object> attribute : candidate) {
+      String name = attribute.getKey();
+      if (out.containsKey(name) || "data".equals(name) || "data_base64".equals(name)) {
+        continue;
+      }
+      if (attribute.getValue() == null) {
+        continue;
+      }
+      out.put(name, requireExtension(name, attribute.getValue()));
+    }
+    boolean hasData = candidate.containsKey("data");
+    Object base64 = candidate.getValue("data_base64");
+    if (hasData && base64 != null) {
+      throw Problem.invalid("invalid-event", "an event carries data or data_base64, not both");
+    }
+    if (base64 != null) {
+      out.put("data_base64", requireBase64(base64));
+    } else if (hasData) {
+      out.put("data", candidate.getValue("data"));
+    }
+    return new Envelope(out);
+  }
+
+  /**
+   * Reads an HTTP body: a structured event (content type {@code application/cloudevents+json}, or a
+   * JSON object with {@code specversion}), else a bare JSON value that becomes {@code data} with
+   * attributes from {@code ce-*} headers.
+   *
+   * @throws Problem 400 when the body is not JSON, 422 when the event is invalid
+   */
+  public static Envelope fromHttp(Buffer body, MultiMap headers, String defaultSource) {
+    if (body == null || body.length() == 0) {
+      throw Problem.badRequest("empty-body", "the body is empty: send a CloudEvent or a JSON value");
+    }
+    String contentType = headers.get("Content-Type");
+    boolean structured = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MEDIA_TYPE);
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    JsonObject candidate;
+    if (parsed instanceof JsonObject object && (structured || object.containsKey("specversion"))) {
+      candidate = object;
+    } else if (structured) {
+      throw Problem.badRequest("malformed-event", "a " + MEDIA_TYPE + " body must be a JSON object");
+    } else {
+      candidate = new JsonObject();
+      headers.forEach(header -> {
+        String name = header.getKey().toLowerCase(Locale.ROOT);
+        if (name.startsWith("ce-") && name.length() > 3) {
+          candidate.put(name.substring(3), header.getValue());
+        }
+      });
+      // The body parsed as JSON, whatever the client's tool claimed (curl -d says form-urlencoded).
+      candidate.put("datacontenttype", isJson(contentType) ? contentType : "application/json");
+      candidate.put("data", parsed);
+    }
+    String correlation = headers.get(CORRELATION_HEADER);
+    if (correlation != null && !candidate.containsKey("correlationid")) {
+      candidate.put("correlationid", correlation);
+    }
+    return of(candidate, defaultSource);
+  }
+
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.toLowerCase(Locale.ROOT);
+    int semicolon = type.indexOf(';');
+    String base = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+    return base.equals("application/json") || base.endsWith("+json");
+  }
+
+  private static String requireString(String name, Object value) {
+    if (!(value instanceof String s)) {
+      throw Problem.invalid("invalid-event", "attribute " + name + " must be a string");
+    }
+    if (s.isEmpty() && !"subject".equals(name)) {
+      throw Problem.invalid("invalid-event", "attribute " + name + " must not be empty");
+    }
+    return requireText(name, s);
+  }
+
+  private static String requireText(String name, String s) {
+    if (s.length() > MAX_ATTRIBUTE_LENGTH) {
+      throw Problem.invalid("invalid-event", "attribute " + name + " is longer than " + MAX_ATTRIBUTE_LENGTH + " characters");
+    }
+    for (int i = 0; i < s.length(); i++) {
+      // Control characters would let an attribute break out of an SSE line or an HTTP header.
+      if (Character.isISOControl(s.charAt(i))) {
+        throw Problem.invalid("invalid-event", "attribute " + name + " contains a control character at position " + i);
+      }
+    }
+    return s;
+  }
+
+  private static Object requireExtension(String name, Object value) {
+    if (!ATTRIBUTE_NAME.matcher(name).matches()) {
+      throw Problem.invalid("invalid-event", "'" + TopicName.printable(name)
+          + "' is not a CloudEvents attribute name (lower-case a-z and 0-9, at most 20)");
+    }
+    if (value instanceof String s) {
+      return requireText(name, s);
+    }
+    if (value instanceof Number || value instanceof Boolean) {
+      return value;
+    }
+    throw Problem.invalid("invalid-event", "extension attribute " + name + " must be a string, number or boolean");
+  }
+
+  private static void requireTimestamp(String time) {
+    try {
+      OffsetDateTime.parse(time, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    } catch (DateTimeParseException e) {
+      throw Problem.invalid("invalid-event", "time must be an RFC 3339 timestamp such as 2026-11-26T12:00:00Z");
+    }
+  }
+
+  private static String requireBase64(Object value) {
+    if (value instanceof String s) {
+      try {
+        Base64.getDecoder().decode(s);
+        return s;
+      } catch (IllegalArgumentException ignored) {
+        // reported below
+      }
+    }
+    throw Problem.invalid("invalid-event", "data_base64 must be a base64 string");
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  public String id() {
+    return json.getString("id");
+  }
+
+  public String type() {
+    return json.getString("type");
+  }
+
+  public String source() {
+    return json.getString("source");
+  }
+
+  public String subject() {
+    return json.getString("subject");
+  }
+
+  public String time() {
+    return json.getString("time");
+  }
+
+  public String correlationId() {
+    return json.getString("correlationid");
+  }
+
+  public Object data() {
+    return json.getValue("data");
+  }
+
+  /** A copy of the event as JSON. */
+  public JsonObject toJson() {
+    return json.copy();
+  }
+
+  /** The event as compact JSON text (one line), encoded once. */
+  public String encode() {
+    String e = encoded;
+    if (e == null) {
+      e = json.encode();
+      encoded = e;
+    }
+    return e;
+  }
+
+  @Override
+  public String toString() {
+    return encode();
+  }
+}

@@ -1,0 +1,42 @@
+package io.switchboard.core;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Access to the node's Micrometer registry, scraped at {@code GET /metrics}. */
+public final class Metrics {
+
+  private Metrics() {}
+
+  /** The node's registry, or a throw-away one when metrics are off (tests that do not need them). */
+  public static MeterRegistry registry() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    return registry != null ? registry : new CompositeMeterRegistry();
+  }
+
+  /**
+   * A gauge shared by every verticle instance of this node: each instance adds and subtracts its
+   * own share (its open connections, say) and the node reports the sum.
+   */
+  public static AtomicLong nodeGauge(Vertx vertx, String name, String description, String... tags) {
+    LocalMap<String, SharedValue> gauges = vertx.sharedData().getLocalMap("switchboard.metrics.gauges");
+    String key = name + String.join(",", tags);
+    SharedValue created = new SharedValue();
+    SharedValue existing = gauges.putIfAbsent(key, created);
+    if (existing != null) {
+      return existing.value;
+    }
+    Gauge.builder(name, created.value, AtomicLong::get).description(description).tags(tags).register(registry());
+    return created.value;
+  }
+
+  private static final class SharedValue implements Shareable {
+    final AtomicLong value = new AtomicLong();
+  }
+}

@@ -1,0 +1,106 @@
+package io.switchboard.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A topic pattern: segments that are literal names, {@code *} (or its alias {@code +}) for exactly
+ * one segment, or {@code #} for zero or more segments. {@code a.#} matches {@code a}.
+ *
+ * <p>Patterns are normalised: {@code +} becomes {@code *} and runs of {@code #} collapse to one, so
+ * equal patterns compare equal and matching never backtracks over repeated {@code #}.
+ */
+public final class TopicPattern {
+
+  public static final String ONE = "*";
+  public static final String ANY = "#";
+
+  private final String text;
+  private final String[] segments;
+
+  private TopicPattern(String text, String[] segments) {
+    this.text = text;
+    this.segments = segments;
+  }
+
+  /** Parses a pattern, throwing a 400 problem that says what is wrong. */
+  public static TopicPattern parse(String pattern) {
+    String reason = TopicName.whyInvalid(pattern, true);
+    if (reason != null) {
+      throw Problem.badRequest("invalid-pattern",
+          "invalid topic pattern '" + TopicName.printable(pattern) + "': " + reason);
+    }
+    List<String> normalised = new ArrayList<>();
+    for (String segment : pattern.split("\\.", -1)) {
+      String s = "+".equals(segment) ? ONE : segment;
+      if (ANY.equals(s) && !normalised.isEmpty() && ANY.equals(normalised.get(normalised.size() - 1))) {
+        continue;
+      }
+      normalised.add(s);
+    }
+    String[] segments = normalised.toArray(String[]::new);
+    return new TopicPattern(String.join(".", segments), segments);
+  }
+
+  /** Parses a comma-separated list of patterns (as in {@code ?topics=a.*,b.#}). */
+  public static List<TopicPattern> parseList(String csv) {
+    if (csv == null || csv.isBlank()) {
+      throw Problem.badRequest("invalid-pattern", "no topics given: pass ?topics=pattern[,pattern…]");
+    }
+    List<TopicPattern> patterns = new ArrayList<>();
+    for (String p : csv.split(",")) {
+      patterns.add(parse(p.trim()));
+    }
+    return patterns;
+  }
+
+  String[] segments() {
+    return segments;
+  }
+
+  public boolean isLiteral() {
+    for (String s : segments) {
+      if (ONE.equals(s) || ANY.equals(s)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Matches one topic name; to match many patterns at once use {@link TopicTrie}. */
+  public boolean matches(String topic) {
+    return matches(segments, 0, topic.split("\\.", -1), 0);
+  }
+
+  private static boolean matches(String[] pattern, int p, String[] topic, int t) {
+    if (p == pattern.length) {
+      return t == topic.length;
+    }
+    String s = pattern[p];
+    if (ANY.equals(s)) {
+      for (int skip = t; skip <= topic.length; skip++) {
+        if (matches(pattern, p + 1, topic, skip)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return t < topic.length && (ONE.equals(s) || s.equals(topic[t])) && matches(pattern, p + 1, topic, t + 1);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TopicPattern other && Arrays.equals(segments, other.segments);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return text;
+  }
+}

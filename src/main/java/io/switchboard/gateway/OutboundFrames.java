@@ -1,0 +1,34 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.TopicEvent;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The wire forms of one message, built at most once per gateway instance however many
+ * connections receive it.
+ */
+final class OutboundFrames {
+
+  private final TopicEvent event;
+  private Buffer sse;
+
+  OutboundFrames(TopicEvent event) {
+    this.event = event;
+  }
+
+  TopicEvent event() {
+    return event;
+  }
+
+  /** {@code id: cursor / event: type / data: envelope}; the envelope is one line of JSON. */
+  Buffer sse() {
+    if (sse == null) {
+      sse = Buffer.buffer(event.event().length() + event.type().length() + 48)
+          .appendString("id: ").appendString(event.cursor())
+          .appendString("\nevent: ").appendString(event.type())
+          .appendString("\ndata: ").appendString(event.event())
+          .appendString("\n\n");
+    }
+    return sse;
+  }
+}

@@ -1,0 +1,113 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicName;
+import io.switchboard.core.TopicPattern;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code POST /api/v1/topics/{topic}} and the SSE stream {@code GET /api/v1/stream?topics=…}. */
+final class TopicRoutes {
+
+  private final Vertx vertx;
+  private final LocalSubscriptions subscriptions;
+  private final SseStream.Settings sseSettings;
+  private final int maxPatterns;
+  private final String source;
+  private final ConnectionMetrics sseMetrics;
+  private final Set<SseStream> streams = new HashSet<>();
+  private final long heartbeatTimer;
+
+  TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions) {
+    this.vertx = vertx;
+    this.subscriptions = subscriptions;
+    this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    JsonObject sse = conf.getJsonObject("sse", new JsonObject());
+    this.sseSettings = new SseStream.Settings(
+        sse.getLong("retry_ms", 3000L),
+        sse.getInteger("max_backlog", 1000),
+        "close".equals(sse.getString("slow_policy", "drop_oldest")) ? SseStream.SlowPolicy.CLOSE : SseStream.SlowPolicy.DROP_OLDEST,
+        source);
+    this.maxPatterns = sse.getInteger("max_topics", 100);
+    this.sseMetrics = new ConnectionMetrics(vertx, "sse");
+    this.heartbeatTimer = vertx.setPeriodic(sse.getLong("heartbeat_ms", 15_000L), id -> streams.forEach(SseStream::heartbeat));
+  }
+
+  void mount(Router router) {
+    router.post("/api/v1/topics/:topic").handler(this::publish);
+    router.get("/api/v1/stream").handler(this::stream);
+  }
+
+  private void publish(RoutingContext ctx) {
+    String topic = TopicName.validate(ctx.pathParam("topic"));
+    Envelope envelope = Envelope.fromHttp(ctx.body().buffer(), ctx.request().headers(), source);
+    JsonObject request = new JsonObject().put("topic", topic).put("event", envelope.toJson());
+    vertx.eventBus().<JsonObject>request(Addresses.TOPICS_PUBLISH, request,
+            new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "http"))
+        .onSuccess(reply -> ctx.response().setStatusCode(202)
+            .putHeader("Content-Type", "application/json")
+            .end(reply.body().encode()))
+        .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, Addresses.TOPICS_PUBLISH)));
+  }
+
+  private void stream(RoutingContext ctx) {
+    List<TopicPattern> patterns = new ArrayList<>();
+    List<String> params = ctx.queryParam("topics");
+    TopicPattern.parseList(String.join(",", params)).forEach(p -> {
+      if (!patterns.contains(p)) {
+        patterns.add(p);
+      }
+    });
+    if (patterns.size() > maxPatterns) {
+      throw Problem.badRequest("too-many-topics", patterns.size() + " patterns; a stream takes at most " + maxPatterns);
+    }
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId == null) {
+      lastEventId = ctx.request().getParam("lastEventId");
+    }
+
+    HttpServerResponse response = ctx.response();
+    SseStream stream = new SseStream(response, patterns, sseSettings, sseMetrics);
+    streams.add(stream);
+    subscriptions.add(stream, patterns);
+    sseMetrics.opened();
+    response.closeHandler(v -> forget(stream));
+    stream.open();
+    if (lastEventId != null && !lastEventId.isBlank()) {
+      stream.holdForReplay();
+      JsonArray topics = new JsonArray();
+      patterns.forEach(p -> topics.add(p.toString()));
+      vertx.eventBus().<JsonObject>request(Addresses.TOPICS_HISTORY, new JsonObject().put("after", lastEventId).put("topics", topics))
+          .onSuccess(reply -> stream.replay(reply.body()))
+          .onFailure(e -> stream.replayFailed());
+    }
+  }
+
+  private void forget(SseStream stream) {
+    if (streams.remove(stream)) {
+      stream.markClosed();
+      subscriptions.remove(stream, stream.patterns());
+      sseMetrics.closed();
+    }
+  }
+
+  /** Ends every open stream, so a stopping node does not wait on clients. */
+  void closeAll() {
+    vertx.cancelTimer(heartbeatTimer);
+    for (SseStream stream : List.copyOf(streams)) {
+      stream.close();
+      forget(stream);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package io.switchboard.pubsub;
+
+import io.micrometer.core.instrument.Counter;
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Metrics;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicName;
+import io.switchboard.core.TopicPattern;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Accepts topic messages and gets each to every matching subscriber once, on every node.
+ *
+ * <p>A publish (node-local {@code switchboard.topics.publish}) is validated, completed and then
+ * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
+ * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
+ * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
+ * node-locally on {@code switchboard.topics.published} for what must happen once per message.
+ *
+ * <p>Every instance accepts publishes; exactly one instance per node is the sequencer, so all
+ * connections of a node share one delivery order and one resume cursor space.
+ */
+public final class TopicRouterVerticle extends VerticleBase {
+
+  /** Cluster-wide: each node's sequencer receives every accepted message once. */
+  static final String FANOUT = "switchboard.topics.fanout";
+
+  private static final String SHARED_MAP = "switchboard.pubsub";
+  private static final String SEQUENCER_KEY = "sequencer";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private EventBus eventBus;
+  private String source;
+  private String instanceId;
+  private Counter published;
+  private Counter rejected;
+
+  // sequencer state, used only by the elected instance
+  private boolean sequencer;
+  private String epoch;
+  private long sequence;
+  private TopicHistory history;
+
+  @Override
+  public Future<?> start() {
+    TopicEvent.registerCodec(vertx);
+    eventBus = vertx.eventBus();
+    JsonObject conf = config();
+    source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    instanceId = deploymentID() + "/" + System.identityHashCode(this);
+    published = Counter.builder("switchboard.topics.published").description("Topic messages accepted on this node")
+        .register(Metrics.registry());
+    rejected = Counter.builder("switchboard.topics.rejected").description("Topic publishes refused as invalid")
+        .register(Metrics.registry());
+
+    List<Future<?>> registrations = new ArrayList<>();
+    registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_PUBLISH, this::publish).completion());
+    registrations.add(eventBus.localConsumer(Addresses.ready("topics"),
+        m -> m.reply(new JsonObject().put("status", "UP"))).completion());
+    if (electSequencer()) {
+      JsonObject historyConf = conf.getJsonObject("topics", new JsonObject()).getJsonObject("history", new JsonObject());
+      history = new TopicHistory(historyConf.getInteger("max_count", 1000), historyConf.getLong("max_age_ms", 300_000L),
+          historyConf.getInteger("max_topics", 10_000));
+      epoch = Long.toString(System.currentTimeMillis(), 36);
+      registrations.add(eventBus.<TopicEvent>consumer(FANOUT, m -> order(m.body())).completion());
+      registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_HISTORY, this::replay).completion());
+    }
+    return Future.all(registrations);
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (sequencer) {
+      sharedMap().removeIfPresent(SEQUENCER_KEY, instanceId);
+    }
+    return Future.succeededFuture();
+  }
+
+  private boolean electSequencer() {
+    sequencer = sharedMap().putIfAbsent(SEQUENCER_KEY, instanceId) == null;
+    return sequencer;
+  }
+
+  private LocalMap<String, String> sharedMap() {
+    return vertx.sharedData().getLocalMap(SHARED_MAP);
+  }
+
+  private void publish(Message<JsonObject> message) {
+    try {
+      JsonObject body = message.body();
+      if (body == null) {
+        throw Problem.badRequest("malformed-request", "expected {\"topic\": name, \"event\": CloudEvent}");
+      }
+      String topic = TopicName.validate(body.getValue("topic") instanceof String s ? s : null);
+      if (!(body.getValue("event") instanceof JsonObject event)) {
+        throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
+      }
+      Envelope envelope = Envelope.of(event, source);
+      String origin = message.headers().get(Addresses.ORIGIN_HEADER);
+      TopicEvent accepted = TopicEvent.of(topic, envelope, origin == null ? "eventbus" : origin);
+      eventBus.publish(FANOUT, accepted);
+      eventBus.publish(Addresses.topic(topic), envelope.toJson());
+      eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
+      published.increment();
+      message.reply(new JsonObject().put("id", envelope.id()).put("topic", topic));
+    } catch (Problem problem) {
+      rejected.increment();
+      problem.failReply(message);
+    }
+  }
+
+  /** Sequencer: one node-wide order, so every connection here can resume from one cursor. */
+  private void order(TopicEvent event) {
+    long next = ++sequence;
+    TopicEvent ordered = event.withCursor(epoch + "-" + next);
+    history.add(next, System.currentTimeMillis(), ordered);
+    eventBus.publish(Addresses.TOPICS_DELIVER, ordered, LOCAL);
+  }
+
+  private void replay(Message<JsonObject> message) {
+    try {
+      JsonObject body = message.body();
+      List<TopicPattern> patterns = new ArrayList<>();
+      for (Object p : body.getJsonArray("topics", new JsonArray())) {
+        patterns.add(TopicPattern.parse(String.valueOf(p)));
+      }
+      String cursor = body.getString("after");
+      long after = cursor != null && cursor.startsWith(epoch + "-") ? TopicEvent.sequenceOf(cursor) : -1;
+      // A cursor from another node or an earlier run of this one: replay all we have, and say so.
+      boolean foreign = after < 0;
+      TopicHistory.Replay replay = history.after(Math.max(after, 0), patterns, System.currentTimeMillis(), sequence);
+      JsonArray events = new JsonArray();
+      replay.events().forEach(e -> events.add(e.toJson()));
+      message.reply(new JsonObject()
+          .put("gap", foreign || replay.gap())
+          .put("last", sequence)
+          .put("events", events));
+    } catch (Problem problem) {
+      problem.failReply(message);
+    }
+  }
+}

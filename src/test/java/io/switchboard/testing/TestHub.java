@@ -1,0 +1,103 @@
+package io.switchboard.testing;
+
+import io.switchboard.Main;
+import io.switchboard.launch.Hub;
+import io.switchboard.launch.HubSettings;
+import io.switchboard.launch.VerticleDescriptor;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/** A hub started in this JVM through the real launcher code, on a free port. */
+public final class TestHub implements AutoCloseable {
+
+  public final Vertx vertx;
+  public final JsonObject conf;
+  public final int port;
+  private final Hub hub;
+
+  private TestHub(Vertx vertx, JsonObject conf, Hub hub) {
+    this.vertx = vertx;
+    this.conf = conf;
+    this.port = conf.getJsonObject("http").getInteger("port");
+    this.hub = hub;
+  }
+
+  /** The built-in verticles named (all when none), with the embedded defaults plus overrides. */
+  public static TestHub start(JsonObject overrides, String... verticles) {
+    return start(overrides, d -> d, verticles);
+  }
+
+  /** As {@link #start(JsonObject, String...)}, letting the test change descriptors (instances, say). */
+  public static TestHub start(JsonObject overrides, UnaryOperator<VerticleDescriptor> change, String... verticles) {
+    JsonObject base = new JsonObject()
+        .put("node", new JsonObject().put("id", "test-" + Long.toString(System.nanoTime(), 36)))
+        .put("http", new JsonObject().put("port", freePort()));
+    JsonObject conf = HubSettings.defaultConf(base.mergeIn(overrides, true));
+    List<String> names = Arrays.asList(verticles);
+    List<VerticleDescriptor> descriptors = HubSettings.builtInDescriptors().stream()
+        .filter(d -> names.isEmpty() || names.contains(d.name()))
+        .map(change)
+        .toList();
+    Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    try {
+      Hub hub = await(Hub.start(vertx, new HubSettings(conf, descriptors)));
+      return new TestHub(vertx, conf, hub);
+    } catch (RuntimeException e) {
+      await(vertx.close());
+      throw e;
+    }
+  }
+
+  public URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + port + pathAndQuery);
+  }
+
+  public String nodeId() {
+    return conf.getJsonObject("node").getString("id");
+  }
+
+  @Override
+  public void close() {
+    try {
+      await(hub.stop());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Map<String, String> env(String... keyValues) {
+    java.util.HashMap<String, String> env = new java.util.HashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      env.put(keyValues[i], keyValues[i + 1]);
+    }
+    return env;
+  }
+}
