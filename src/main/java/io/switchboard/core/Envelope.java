@@ -105,13 +105,13 @@ public final class Envelope {
   }
 
   /**
-   * Reads an HTTP body: a structured event (content type {@code application/cloudevents+json}, or a
-   * JSON object with {@code specversion}), else a bare JSON value that becomes {@code data} with
-   * attributes from {@code ce-*} headers.
+   * Reads an HTTP body into a candidate event for {@link #of}: a structured event (content type
+   * {@code application/cloudevents+json}, or a JSON object with {@code specversion}) as it is, else a
+   * bare JSON value as {@code data} with attributes from {@code ce-*} headers (binary mode).
    *
-   * @throws Problem 400 when the body is not JSON, 422 when the event is invalid
+   * @throws Problem 400 when the body is not JSON
    */
-  public static Envelope fromHttp(Buffer body, MultiMap headers, String defaultSource) {
+  public static JsonObject candidateFromHttp(Buffer body, MultiMap headers) {
     if (body == null || body.length() == 0) {
       throw Problem.badRequest("empty-body", "the body is empty: send a CloudEvent or a JSON value");
     }
@@ -144,7 +144,12 @@ public final class Envelope {
     if (correlation != null && !candidate.containsKey("correlationid")) {
       candidate.put("correlationid", correlation);
     }
-    return of(candidate, defaultSource);
+    return candidate;
+  }
+
+  /** {@link #candidateFromHttp} then {@link #of}: 400 for a body that is not JSON, 422 for an invalid event. */
+  public static Envelope fromHttp(Buffer body, MultiMap headers, String defaultSource) {
+    return of(candidateFromHttp(body, headers), defaultSource);
   }
 
   private static boolean isJson(String contentType) {

@@ -1,0 +1,125 @@
+package io.switchboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.Http;
+import io.switchboard.testing.SseClient;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built jar, started with java -jar in a fresh directory, as a newcomer would. */
+class JarIT {
+
+  private static final Path JAR = Path.of(System.getProperty("switchboard.jar", "target/switchboard.jar")).toAbsolutePath();
+
+  @TempDir
+  Path dir;
+
+  private Process process;
+
+  @AfterEach
+  void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private Process start(int port, String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+    builder.environment().put("SWITCHBOARD_HTTP_PORT", String.valueOf(port));
+    process = builder.start();
+    return process;
+  }
+
+  private String output() throws IOException {
+    return Files.readString(dir.resolve("out.log"));
+  }
+
+  private void awaitHealthy(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as("the hub exited early:\n%s", output()).isTrue();
+      try {
+        if (Http.get(URI.create("http://127.0.0.1:" + port + "/health")).statusCode() == 200) {
+          return;
+        }
+      } catch (IllegalStateException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no /health within 60 s:\n" + output());
+  }
+
+  @Test
+  void runsEmbeddedFromAnEmptyDirectoryAndStopsOnSigterm() throws Exception {
+    int port = TestHub.freePort();
+    start(port);
+    awaitHealthy(port);
+
+    String base = "http://127.0.0.1:" + port;
+    try (SseClient sse = SseClient.open(URI.create(base + "/api/v1/stream?topics=demo.*"))) {
+      HttpResponse<String> accepted = Http.post(URI.create(base + "/api/v1/topics/demo.hello"), "{\"hello\":\"world\"}",
+          "Content-Type", "application/json", "ce-type", "demo.greeting");
+      assertThat(accepted.statusCode()).isEqualTo(202);
+      JsonObject envelope = new JsonObject(sse.next(Duration.ofSeconds(10)).data());
+      assertThat(envelope.getJsonObject("data").getString("hello")).isEqualTo("world");
+
+      String log = output();
+      assertThat(log).containsPattern("deployed topic-router: 1 instance, backend none");
+      assertThat(log).containsPattern("deployed gateway: 2 instances, backend none");
+
+      long stopping = System.nanoTime();
+      process.destroy(); // SIGTERM
+      assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("stopped within 10 s").isTrue();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping)).isLessThan(10_000);
+      assertThat(sse.awaitEnd(Duration.ofSeconds(5))).as("open streams are ended").isTrue();
+    }
+    assertThat(output()).contains("stopped in");
+  }
+
+  @Test
+  void aDescriptorNamingAnUnknownClassStopsStartUp() throws Exception {
+    Files.createDirectories(dir.resolve("verticles"));
+    Files.writeString(dir.resolve("verticles/gateway.json"), "{\"main\": \"io.switchboard.NoSuchVerticle\"}");
+    start(TestHub.freePort());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(output()).contains("verticles/gateway.json: field \"main\": class io.switchboard.NoSuchVerticle not found");
+  }
+
+  @Test
+  void aBrokenConfFileStopsStartUp() throws Exception {
+    Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(dir.resolve("conf/switchboard.json"), "{\"http\": {\"port\": }");
+    start(TestHub.freePort());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(output()).contains("conf/switchboard.json: not valid JSON");
+  }
+
+  @Test
+  void aPortInUseFailsWithANonZeroExit() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      start(taken.getLocalPort());
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).isEqualTo(1);
+      assertThat(output()).contains("cannot deploy gateway");
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.switchboard.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes N messages over HTTP (C in flight) to one topic and, when subscribers are asked for,
+ * receives them on K SSE streams; prints publish rate, end-to-end rate and publish-to-receive
+ * latency percentiles. The same run against a bare server gives the baseline.
+ *
+ * <p>usage: TopicBench URL MESSAGES CONCURRENCY SUBSCRIBERS LABEL
+ */
+public final class TopicBench {
+
+  private static final List<HttpClient> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public static void main(String[] args) throws Exception {
+    String url = args[0];
+    int messages = Integer.parseInt(args[1]);
+    int concurrency = Integer.parseInt(args[2]);
+    int subscribers = Integer.parseInt(args[3]);
+    String label = args[4];
+    java.net.URI base = java.net.URI.create(url);
+
+    Vertx vertx = Vertx.vertx();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(concurrency));
+    String topic = "bench.t" + System.nanoTime();
+
+    long[] latencies = new long[messages * Math.max(subscribers, 1)];
+    AtomicInteger received = new AtomicInteger();
+    CountDownLatch allReceived = new CountDownLatch(messages * subscribers);
+    AtomicLong lastReceive = new AtomicLong();
+    List<Future<?>> opened = new ArrayList<>();
+    for (int s = 0; s < subscribers; s++) {
+      opened.add(subscribe(vertx, base, topic, latencies, received, allReceived, lastReceive));
+    }
+    Future.all(opened).await(10, TimeUnit.SECONDS);
+
+    // warm-up (JIT), not measured
+    publishAll(client, topic + ".warmup", Math.max(10_000, messages / 2), concurrency).await(60, TimeUnit.SECONDS);
+
+    long start = System.nanoTime();
+    publishAll(client, topic, messages, concurrency).await(300, TimeUnit.SECONDS);
+    long published = System.nanoTime();
+    if (subscribers > 0 && !allReceived.await(120, TimeUnit.SECONDS)) {
+      System.err.println("only " + received.get() + " of " + (messages * subscribers) + " deliveries arrived");
+    }
+    double publishSeconds = (published - start) / 1e9;
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-6s publish %8.0f msg/s", label, messages / publishSeconds));
+    if (subscribers > 0) {
+      int n = received.get();
+      long[] sorted = Arrays.copyOf(latencies, n);
+      Arrays.sort(sorted);
+      double e2eSeconds = (lastReceive.get() - start) / 1e9;
+      out.append(String.format(Locale.ROOT, " | delivered %8.0f msg/s to %d subscribers (%d deliveries/s) | p50 %.2f ms p99 %.2f ms",
+          messages / e2eSeconds, subscribers, (long) (n / e2eSeconds), pct(sorted, 0.50), pct(sorted, 0.99)));
+    }
+    System.out.println(out);
+    vertx.close().await(10, TimeUnit.SECONDS);
+    System.exit(0);
+  }
+
+  private static double pct(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))] / 1e6;
+  }
+
+  private static Future<Void> publishAll(HttpClient client, String topic, int messages, int concurrency) {
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger completed = new AtomicInteger();
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/v1/topics/" + topic)
+        .putHeader("Content-Type", "application/json").putHeader("ce-type", "bench.event");
+    Runnable[] send = new Runnable[1];
+    send[0] = () -> {
+      if (next.getAndIncrement() >= messages) {
+        return;
+      }
+      Buffer body = Buffer.buffer("{\"sent\":" + System.nanoTime() + ",\"pad\":\"" + "x".repeat(100) + "\"}");
+      client.request(options).compose(req -> req.send(body)).compose(resp -> {
+        if (resp.statusCode() != 202) {
+          return Future.failedFuture("status " + resp.statusCode());
+        }
+        return resp.body();
+      }).onComplete(ar -> {
+        if (ar.failed()) {
+          done.tryFail(ar.cause());
+          return;
+        }
+        if (completed.incrementAndGet() == messages) {
+          done.tryComplete();
+        } else {
+          send[0].run();
+        }
+      });
+    };
+    for (int i = 0; i < concurrency; i++) {
+      send[0].run();
+    }
+    return done.future();
+  }
+
+  private static Future<Void> subscribe(Vertx vertx, java.net.URI base, String topic, long[] latencies,
+                                        AtomicInteger received, CountDownLatch allReceived, AtomicLong lastReceive) {
+    HttpClient sse = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost()).setDefaultPort(base.getPort()));
+    KEEP.add(sse); // Vert.x closes HTTP clients that become unreachable
+    return sse.request(HttpMethod.GET, "/api/v1/stream?topics=" + topic)
+        .compose(req -> req.send())
+        .map(resp -> {
+          StringBuilder pending = new StringBuilder();
+          resp.handler(chunk -> {
+            pending.append(chunk.toString());
+            int end;
+            while ((end = pending.indexOf("\n\n")) >= 0) {
+              String frame = pending.substring(0, end);
+              pending.delete(0, end + 2);
+              int data = frame.indexOf("data: ");
+              if (data >= 0) {
+                long now = System.nanoTime();
+                long sent = new JsonObject(frame.substring(data + 6)).getJsonObject("data").getLong("sent");
+                int i = received.getAndIncrement();
+                if (i < latencies.length) {
+                  latencies[i] = now - sent;
+                }
+                lastReceive.accumulateAndGet(now, Math::max);
+                allReceived.countDown();
+              }
+            }
+          });
+          return null;
+        });
+  }
+}

@@ -1,0 +1,240 @@
+package io.switchboard.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.Http;
+import io.switchboard.testing.SseClient;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Topics over REST and SSE, through real HTTP connections to a hub with two gateway instances. */
+class TopicsIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static TestHub hub;
+
+  @BeforeAll
+  static void start() {
+    hub = TestHub.start(new JsonObject()
+            .put("http", new JsonObject().put("body_limit", 4096))
+            .put("sse", new JsonObject().put("heartbeat_ms", 300)),
+        d -> d.name().equals("gateway") ? d.withInstances(2) : d);
+  }
+
+  @AfterAll
+  static void stop() {
+    hub.close();
+  }
+
+  private static HttpResponse<String> publish(String topic, String body, String... headers) {
+    return Http.post(hub.uri("/api/v1/topics/" + topic), body, headers);
+  }
+
+  private static String publishOk(String topic, String type, String data) {
+    HttpResponse<String> response = publish(topic, data, "Content-Type", "application/json", "ce-type", type);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    return Http.json(response).getString("id");
+  }
+
+  private static SseClient stream(String topics, String... headers) {
+    return SseClient.open(hub.uri("/api/v1/stream?topics=" + topics), headers);
+  }
+
+  @Test
+  void aPublishedMessageArrivesOnTheStreamAsSentOnTheWire() {
+    try (SseClient sse = stream("orders.*")) {
+      assertThat(sse.response().statusCode()).isEqualTo(200);
+      assertThat(sse.response().headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+      assertThat(sse.response().headers().firstValue("Cache-Control")).hasValue("no-cache");
+      assertThat(sse.response().headers().firstValue("X-Accel-Buffering")).hasValue("no");
+
+      HttpResponse<String> accepted = publish("orders.created", "{\"order_id\":\"o-1\"}",
+          "Content-Type", "application/json", "ce-type", "order.created", "X-Correlation-Id", "corr-7");
+      assertThat(accepted.statusCode()).isEqualTo(202);
+      JsonObject reply = Http.json(accepted);
+      assertThat(reply.getString("topic")).isEqualTo("orders.created");
+
+      SseClient.Event event = sse.next(WAIT);
+      assertThat(event.event()).isEqualTo("order.created");
+      assertThat(event.id()).isNotBlank();
+      JsonObject envelope = new JsonObject(event.data());
+      assertThat(envelope.getString("id")).isEqualTo(reply.getString("id"));
+      assertThat(envelope.getString("specversion")).isEqualTo("1.0");
+      assertThat(envelope.getString("type")).isEqualTo("order.created");
+      assertThat(envelope.getString("source")).isEqualTo("/switchboard/" + hub.nodeId());
+      assertThat(envelope.getString("correlationid")).isEqualTo("corr-7");
+      assertThat(envelope.getJsonObject("data")).isEqualTo(new JsonObject().put("order_id", "o-1"));
+    }
+  }
+
+  @Test
+  void structuredEventsKeepTheirAttributes() {
+    try (SseClient sse = stream("audit")) {
+      String body = "{\"specversion\":\"1.0\",\"id\":\"evt-1\",\"source\":\"urn:test\",\"type\":\"audit.logged\","
+          + "\"subject\":\"s-1\",\"time\":\"2026-11-26T12:00:00.000Z\",\"data\":[1,2,3]}";
+      assertThat(publish("audit", body, "Content-Type", "application/cloudevents+json").statusCode()).isEqualTo(202);
+      JsonObject envelope = new JsonObject(sse.next(WAIT).data());
+      assertThat(envelope).isEqualTo(new JsonObject(body));
+    }
+  }
+
+  @Test
+  void eachStreamGetsWhatItsPatternsMatch() {
+    try (SseClient all = stream("shop.%23");
+         SseClient eu = stream("shop.*.eu,shop.refunds");
+         SseClient none = stream("other.*")) {
+      publishOk("shop.orders.eu", "t", "1");
+      publishOk("shop.orders.us", "t", "2");
+      publishOk("shop.refunds", "t", "3");
+      publishOk("shop", "t", "4");
+      String end = publishOk("shop.end.eu", "t", "5");
+      publishOk("other.end", "t", "6");
+
+      assertThat(datas(all.until(e -> e.data().contains(end), WAIT))).containsExactly(1, 2, 3, 4, 5);
+      assertThat(datas(eu.until(e -> e.data().contains(end), WAIT))).containsExactly(1, 3, 5);
+      assertThat(datas(none.until(e -> true, WAIT))).containsExactly(6);
+    }
+  }
+
+  private static List<Integer> datas(List<SseClient.Event> events) {
+    return events.stream().map(e -> new JsonObject(e.data()).getInteger("data")).toList();
+  }
+
+  @Test
+  void manyStreamsAcrossTwoGatewayInstancesReceiveEachMessageOnce() {
+    List<SseClient> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < 6; i++) {
+        clients.add(stream("fanout.%23"));
+      }
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        ids.add(publishOk("fanout.m" + (i % 3), "fanout.test", String.valueOf(i)));
+      }
+      String end = publishOk("fanout.end", "fanout.end", "0");
+      ids.add(end);
+      for (SseClient client : clients) {
+        List<String> received = client.until(e -> e.data().contains(end), WAIT).stream()
+            .map(e -> new JsonObject(e.data()).getString("id")).toList();
+        assertThat(received).containsExactlyElementsOf(ids);
+      }
+    } finally {
+      clients.forEach(SseClient::close);
+    }
+  }
+
+  @Test
+  void lastEventIdResumesExactlyAfterTheLastEventSeen() {
+    String cursor;
+    try (SseClient first = stream("resume.*")) {
+      publishOk("resume.a", "t", "1");
+      publishOk("resume.b", "t", "2");
+      first.next(WAIT);
+      cursor = first.next(WAIT).id();
+    }
+    publishOk("resume.a", "t", "3");
+    publishOk("other.a", "t", "99");
+    publishOk("resume.c", "t", "4");
+    try (SseClient again = stream("resume.*", "Last-Event-ID", cursor)) {
+      assertThat(datas(List.of(again.next(WAIT), again.next(WAIT)))).containsExactly(3, 4);
+      publishOk("resume.d", "t", "5");
+      assertThat(datas(List.of(again.next(WAIT)))).containsExactly(5);
+    }
+    try (SseClient query = SseClient.open(hub.uri("/api/v1/stream?topics=resume.*&lastEventId=" + cursor))) {
+      assertThat(datas(List.of(query.next(WAIT)))).containsExactly(3);
+    }
+  }
+
+  @Test
+  void aCursorThatCannotBeResumedStartsWithAGap() {
+    publishOk("gap.a", "t", "1");
+    try (SseClient sse = stream("gap.*", "Last-Event-ID", "unknown-42")) {
+      SseClient.Event gap = sse.next(WAIT);
+      assertThat(gap.event()).isEqualTo("switchboard.gap");
+      assertThat(gap.id()).isNull();
+      assertThat(new JsonObject(gap.data()).getString("type")).isEqualTo("switchboard.gap");
+      assertThat(datas(List.of(sse.next(WAIT)))).containsExactly(1);
+    }
+  }
+
+  @Test
+  void idleStreamsGetCommentHeartbeats() {
+    try (SseClient sse = stream("quiet")) {
+      assertThat(sse.nextComment(WAIT)).isEqualTo("heartbeat");
+    }
+  }
+
+  @Test
+  void errorsAreProblemJson() {
+    assertProblem(publish("orders.created", "{\"order\":", "ce-type", "t"), 400, "malformed-json", "not valid JSON");
+    assertProblem(publish("orders.created", "{\"order\":1}"), 422, "missing-type", "no type");
+    assertProblem(publish("orders..created", "{}", "ce-type", "t"), 400, "invalid-topic", "empty segment at position 7");
+    assertProblem(publish("orders.*", "{}", "ce-type", "t"), 400, "invalid-topic", "character '*'");
+    assertProblem(publish("orders.big", "[\"" + "x".repeat(5000) + "\"]", "ce-type", "t"), 413, "too-large", "limit");
+    assertProblem(publish("orders.created", "", "ce-type", "t"), 400, "empty-body", "empty");
+    assertProblem(Http.get(hub.uri("/api/v1/stream?topics=a..b")), 400, "invalid-pattern", "empty segment");
+    assertProblem(Http.get(hub.uri("/api/v1/stream")), 400, "invalid-pattern", "no topics given");
+    assertProblem(Http.get(hub.uri("/api/v1/nothing-here")), 404, "no-route", "no such route");
+    assertProblem(Http.method("DELETE", hub.uri("/api/v1/topics/orders"), null), 405, "method-not-allowed", "method");
+  }
+
+  private static void assertProblem(HttpResponse<String> response, int status, String code, String detail) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonObject problem = Http.json(response);
+    assertThat(problem.getString("type")).isEqualTo("urn:switchboard:problem:" + code);
+    assertThat(problem.getInteger("status")).isEqualTo(status);
+    assertThat(problem.getString("title")).isNotBlank();
+    assertThat(problem.getString("detail")).contains(detail);
+  }
+
+  @Test
+  void operationsRoutes() {
+    HttpResponse<String> health = Http.get(hub.uri("/health"));
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(Http.json(health).getString("status")).isEqualTo("UP");
+
+    HttpResponse<String> ready = Http.get(hub.uri("/ready"));
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(Http.json(ready).getJsonObject("checks").getJsonObject("topics").getString("status")).isEqualTo("UP");
+
+    try (SseClient sse = stream("metrics.probe")) {
+      publishOk("metrics.probe", "t", "1");
+      sse.next(WAIT);
+      String metrics = Http.get(hub.uri("/metrics")).body();
+      assertThat(metrics).contains("switchboard_connections{transport=\"sse\"}");
+      assertThat(metrics).containsPattern("switchboard_topics_published_total [1-9]");
+      assertThat(metrics).containsPattern("switchboard_messages_out_total\\{transport=\"sse\"} [1-9]");
+    }
+  }
+
+  @Test
+  void everyRouteInTheOpenApiDocumentExists() {
+    HttpResponse<String> doc = Http.get(hub.uri("/api/v1/openapi.yaml"));
+    assertThat(doc.statusCode()).isEqualTo(200);
+    assertThat(doc.headers().firstValue("Content-Type")).hasValue("application/yaml");
+    Matcher paths = Pattern.compile("(?m)^  (/\\S*):\\n((?:    .*\\n|      .*\\n)*)").matcher(doc.body());
+    int checked = 0;
+    while (paths.find()) {
+      String path = paths.group(1).replaceAll("\\{[^}]+}", "x");
+      Matcher methods = Pattern.compile("(?m)^    (get|post|put|patch|delete):").matcher(paths.group(2));
+      while (methods.find()) {
+        String method = methods.group(1).toUpperCase();
+        // Invalid input on purpose: the answer proves the route exists without opening streams.
+        HttpResponse<String> response = Http.method(method, hub.uri(path), method.equals("GET") ? null : "");
+        assertThat(response.statusCode()).as(method + " " + path).isNotIn(404, 405);
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(6);
+  }
+}
