@@ -13,7 +13,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -32,8 +31,6 @@ public final class Envelope {
 
   private static final int MAX_ATTRIBUTE_LENGTH = 1024;
   private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
-  private static final Set<String> STRING_ATTRIBUTES =
-      Set.of("id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "specversion");
   private static final String[] ORDER =
       {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"};
 
@@ -54,7 +51,7 @@ public final class Envelope {
     if (candidate == null) {
       throw Problem.invalid("invalid-event", "the event is missing");
     }
-    JsonObject out = new JsonObject();
+    JsonObject out = new JsonObject().put("specversion", SPEC_VERSION); // first, for readers of the wire
     for (String name : ORDER) {
       Object value = candidate.getValue(name);
       if (value != null) {
@@ -62,10 +59,9 @@ public final class Envelope {
       }
     }
     String specversion = out.getString("specversion");
-    if (specversion != null && !SPEC_VERSION.equals(specversion)) {
+    if (!SPEC_VERSION.equals(specversion)) {
       throw Problem.invalid("invalid-event", "specversion must be \"1.0\", not \"" + TopicName.printable(specversion) + "\"");
     }
-    out.put("specversion", SPEC_VERSION);
     if (!out.containsKey("id")) {
       out.put("id", UUID.randomUUID().toString());
     }

@@ -5,6 +5,7 @@ import io.switchboard.core.TopicEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +26,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private HttpServer server;
   private TopicRoutes topics;
+  private WebSocketRoutes webSockets;
 
   @Override
   public Future<?> start() {
@@ -36,10 +38,16 @@ public final class GatewayVerticle extends VerticleBase {
 
     LocalSubscriptions subscriptions = new LocalSubscriptions();
     topics = new TopicRoutes(vertx, conf, subscriptions);
+    webSockets = new WebSocketRoutes(vertx, conf, subscriptions);
 
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024)));
+    // Only requests with bodies: a WebSocket upgrade must reach its route unread.
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024));
+    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).handler(bodies);
     topics.mount(router);
+    webSockets.mount(router);
+    new MessagingRoutes(vertx, conf).mount(router);
+    new SockJsBridge(vertx, conf).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
@@ -48,7 +56,9 @@ public final class GatewayVerticle extends VerticleBase {
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+                .setMaxWebSocketFrameSize(WsSettings.from(conf).maxFrameBytes())
+                .setMaxWebSocketMessageSize(WsSettings.from(conf).maxFrameBytes()))
             .requestHandler(router)
             .listen())
         .onSuccess(s -> {
@@ -61,6 +71,7 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> stop() {
     if (topics != null) {
       topics.closeAll();
+      webSockets.closeAll();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

@@ -37,8 +37,8 @@ final class TopicRoutes {
     this.sseSettings = new SseStream.Settings(
         sse.getLong("retry_ms", 3000L),
         sse.getInteger("max_backlog", 1000),
-        "close".equals(sse.getString("slow_policy", "drop_oldest")) ? SseStream.SlowPolicy.CLOSE : SseStream.SlowPolicy.DROP_OLDEST,
-        source);
+        Outbox.SlowPolicy.of(sse.getString("slow_policy", "drop_oldest")),
+        new GapNotices(source));
     this.maxPatterns = sse.getInteger("max_topics", 100);
     this.sseMetrics = new ConnectionMetrics(vertx, "sse");
     this.heartbeatTimer = vertx.setPeriodic(sse.getLong("heartbeat_ms", 15_000L), id -> streams.forEach(SseStream::heartbeat));

@@ -1,0 +1,117 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicName;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BaseBridgeEvent;
+import io.vertx.ext.bridge.BridgeEventType;
+import io.vertx.ext.bridge.BridgeOptions;
+import io.vertx.ext.bridge.PermittedOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What event-bus bridge clients may do, for every bridge transport: the permitted addresses from
+ * conf, and the hook that routes topic publishes through the topic router.
+ *
+ * <p>A client publishing to {@code switchboard.topic.x} is not let onto the bus as it is (exact
+ * listeners would get it raw and pattern subscribers not at all): the hook validates it as a
+ * CloudEvent and rewrites it into a publish on {@code switchboard.topics.publish}, so it reaches
+ * SSE, WebSocket and bridge subscribers like any other topic message. A client may also
+ * {@code request} that address directly to get the id, or the reason for a refusal.
+ */
+final class BridgeRules {
+
+  private static final Logger log = LoggerFactory.getLogger(BridgeRules.class);
+
+  private final JsonObject conf;
+  private final String source;
+  private final String defaultType;
+  private final java.util.List<java.util.function.Predicate<String>> inboundRules = new java.util.ArrayList<>();
+
+  BridgeRules(JsonObject conf) {
+    this.conf = conf.getJsonObject("bridge", new JsonObject());
+    for (PermittedOptions rule : permitted(this.conf.getJsonArray("inbound", new JsonArray()))) {
+      inboundRules.add(rule.getAddress() != null ? rule.getAddress()::equals
+          : java.util.regex.Pattern.compile(rule.getAddressRegex()).asMatchPredicate());
+    }
+    this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    this.defaultType = conf.getJsonObject("topics", new JsonObject()).getString("default_type", "switchboard.message");
+  }
+
+  /**
+   * Permitted addresses from conf, plus the router's publish address: topic publishes are
+   * rewritten to it, and the hook refuses it to clients whose conf does not permit it.
+   */
+  <T extends BridgeOptions> T options(T options) {
+    permitted(conf.getJsonArray("inbound", new JsonArray())).forEach(options::addInboundPermitted);
+    permitted(conf.getJsonArray("outbound", new JsonArray())).forEach(options::addOutboundPermitted);
+    options.addInboundPermitted(new PermittedOptions().setAddress(Addresses.TOPICS_PUBLISH));
+    return options;
+  }
+
+  private static java.util.List<PermittedOptions> permitted(JsonArray rules) {
+    java.util.List<PermittedOptions> out = new java.util.ArrayList<>();
+    for (Object rule : rules) {
+      JsonObject r = (JsonObject) rule;
+      PermittedOptions p = new PermittedOptions();
+      if (r.getString("address") != null) {
+        p.setAddress(r.getString("address"));
+      }
+      if (r.getString("address_regex") != null) {
+        p.setAddressRegex(r.getString("address_regex"));
+      }
+      out.add(p);
+    }
+    return out;
+  }
+
+  /**
+   * Decides an inbound SEND or PUBLISH, rewriting topic publishes; returns whether it may proceed.
+   * Other event types are the transport's business.
+   */
+  boolean inbound(BaseBridgeEvent event, String transport) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null ? null : raw.getString("address");
+    if (address == null) {
+      return true; // the bridge itself answers missing_address
+    }
+    boolean publish = event.type() == BridgeEventType.PUBLISH;
+    if (!inboundRules.stream().anyMatch(rule -> rule.test(address))) {
+      return false;
+    }
+    try {
+      if (address.startsWith(Addresses.TOPIC_PREFIX)) {
+        if (!publish) {
+          return false; // topics are publish-only; request switchboard.topics.publish for an answer
+        }
+        String topic = TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
+        JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
+        Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
+        raw.put("address", Addresses.TOPICS_PUBLISH)
+            .put("body", new JsonObject().put("topic", topic).put("event", candidate));
+      }
+      if (address.equals(Addresses.TOPICS_PUBLISH) || address.startsWith(Addresses.TOPIC_PREFIX)) {
+        // Whatever a client claims, its messages come from this bridge: relays rely on the origin.
+        JsonObject headers = raw.getJsonObject("headers", new JsonObject());
+        raw.put("headers", headers.put(Addresses.ORIGIN_HEADER, transport));
+      }
+      return true;
+    } catch (Problem problem) {
+      log.debug("refused a {} publish to {}: {}", transport, address, problem.detail());
+      return false;
+    }
+  }
+
+  /** A structured event as it is, else the body as data, typed by a ce-type header or the default. */
+  private JsonObject candidate(Object body, JsonObject headers) {
+    if (body instanceof JsonObject object && object.containsKey("specversion")) {
+      return object;
+    }
+    String type = headers == null ? null : headers.getString("ce-type");
+    return new JsonObject().put("type", type != null ? type : defaultType).put("data", body);
+  }
+}
