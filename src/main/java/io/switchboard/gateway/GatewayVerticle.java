@@ -43,7 +43,15 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // Only requests with bodies: a WebSocket upgrade must reach its route unread.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024));
-    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).handler(bodies);
+    // (Not a method-filtered route: that would turn every unknown GET into a 405.)
+    router.route().handler(ctx -> {
+      HttpMethod method = ctx.request().method();
+      if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+        bodies.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     topics.mount(router);
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
