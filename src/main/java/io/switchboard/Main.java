@@ -30,6 +30,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("keygen")) {
+      System.exit(KeyGen.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     LaunchOptions options;
     HubSettings settings;
     try {

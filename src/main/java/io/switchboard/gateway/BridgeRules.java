@@ -4,6 +4,10 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
+import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.RateLimiter;
+import io.switchboard.gateway.security.Scope;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BaseBridgeEvent;
@@ -73,7 +77,7 @@ final class BridgeRules {
    * Decides an inbound SEND or PUBLISH, rewriting topic publishes; returns whether it may proceed.
    * Other event types are the transport's business.
    */
-  boolean inbound(BaseBridgeEvent event, String transport) {
+  boolean inbound(BaseBridgeEvent event, String transport, Principal principal, RateLimiter rates) {
     JsonObject raw = event.getRawMessage();
     String address = raw == null ? null : raw.getString("address");
     if (address == null) {
@@ -89,10 +93,19 @@ final class BridgeRules {
           return false; // topics are publish-only; request switchboard.topics.publish for an answer
         }
         String topic = TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
+        principal.requirePublish(topic);
+        rates.acquire(principal);
         JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
         Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
         raw.put("address", Addresses.TOPICS_PUBLISH)
             .put("body", new JsonObject().put("topic", topic).put("event", candidate));
+      }
+      if (address.equals(Addresses.TOPICS_PUBLISH)) {
+        Object body = raw.getValue("body");
+        principal.requirePublish(body instanceof JsonObject b && b.getValue("topic") instanceof String t ? t : "");
+        rates.acquire(principal);
+      } else if (!address.startsWith(Addresses.TOPIC_PREFIX)) {
+        principal.require(Scope.PUBLISH);
       }
       if (address.equals(Addresses.TOPICS_PUBLISH) || address.startsWith(Addresses.TOPIC_PREFIX)) {
         // Whatever a client claims, its messages come from this bridge: relays rely on the origin.
@@ -102,6 +115,26 @@ final class BridgeRules {
       return true;
     } catch (Problem problem) {
       log.debug("refused a {} publish to {}: {}", transport, address, problem.detail());
+      return false;
+    }
+  }
+
+  /** Decides a REGISTER: a topic address needs the topic's subscribe permission, others the scope. */
+  boolean register(BaseBridgeEvent event, Principal principal) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null ? null : raw.getString("address");
+    if (address == null) {
+      return true;
+    }
+    try {
+      if (address.startsWith(Addresses.TOPIC_PREFIX)) {
+        principal.requireSubscribe(TopicPattern.parse(address.substring(Addresses.TOPIC_PREFIX.length())));
+      } else {
+        principal.require(Scope.SUBSCRIBE);
+      }
+      return true;
+    } catch (Problem problem) {
+      log.debug("refused a registration for {}: {}", address, problem.detail());
       return false;
     }
   }

@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
@@ -36,11 +38,22 @@ public final class GatewayVerticle extends VerticleBase {
     String host = http.getString("host", "127.0.0.1");
     int port = http.getInteger("port", 8080);
 
+    Security security = new Security(vertx, conf);
     LocalSubscriptions subscriptions = new LocalSubscriptions();
-    topics = new TopicRoutes(vertx, conf, subscriptions);
-    webSockets = new WebSocketRoutes(vertx, conf, subscriptions);
+    topics = new TopicRoutes(vertx, conf, subscriptions, security);
+    webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
+    JsonObject tls = conf.getJsonObject("tls", new JsonObject());
+    boolean secure = tls.getString("cert_path") != null;
 
     Router router = Router.router(vertx);
+    if (secure) {
+      String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
+      router.route().handler(ctx -> {
+        ctx.response().putHeader("Strict-Transport-Security", hsts);
+        ctx.next();
+      });
+    }
+    router.route().handler(security::handle);
     // Only requests with bodies: a WebSocket upgrade must reach its route unread.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024));
     // (Not a method-filtered route: that would turn every unknown GET into a 405.)
@@ -55,7 +68,7 @@ public final class GatewayVerticle extends VerticleBase {
     topics.mount(router);
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
-    new SockJsBridge(vertx, conf).mount(router);
+    new SockJsBridge(vertx, conf, security).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
@@ -64,9 +77,7 @@ public final class GatewayVerticle extends VerticleBase {
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-                .setMaxWebSocketFrameSize(WsSettings.from(conf).maxFrameBytes())
-                .setMaxWebSocketMessageSize(WsSettings.from(conf).maxFrameBytes()))
+        .compose(v -> vertx.createHttpServer(serverOptions(conf, host, port, tls))
             .requestHandler(router)
             .listen())
         .onSuccess(s -> {
@@ -82,6 +93,17 @@ public final class GatewayVerticle extends VerticleBase {
       webSockets.closeAll();
     }
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
+    int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame);
+    if (tls.getString("cert_path") != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
+    }
+    return options;
   }
 
   private static Buffer openApi() {

@@ -5,6 +5,8 @@ import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,8 +31,11 @@ final class TopicRoutes {
   private final Set<SseStream> streams = new HashSet<>();
   private final long heartbeatTimer;
 
-  TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions) {
+  private final Security security;
+
+  TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
+    this.security = security;
     this.subscriptions = subscriptions;
     this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
     JsonObject sse = conf.getJsonObject("sse", new JsonObject());
@@ -51,6 +56,9 @@ final class TopicRoutes {
 
   private void publish(RoutingContext ctx) {
     String topic = TopicName.validate(ctx.pathParam("topic"));
+    Principal principal = Security.principal(ctx);
+    principal.requirePublish(topic);
+    security.rates().acquire(principal);
     // The router validates and completes the event: one check, the same for every publisher.
     JsonObject event = Envelope.candidateFromHttp(ctx.body().buffer(), ctx.request().headers());
     JsonObject request = new JsonObject().put("topic", topic).put("event", event);
@@ -73,6 +81,10 @@ final class TopicRoutes {
     if (patterns.size() > maxPatterns) {
       throw Problem.badRequest("too-many-topics", patterns.size() + " patterns; a stream takes at most " + maxPatterns);
     }
+    Principal principal = Security.principal(ctx);
+    patterns.forEach(principal::requireSubscribe);
+    String address = ctx.request().remoteAddress().hostAddress();
+    security.connections().acquire(address);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId == null) {
       lastEventId = ctx.request().getParam("lastEventId");
@@ -83,7 +95,12 @@ final class TopicRoutes {
     streams.add(stream);
     subscriptions.add(stream, patterns);
     sseMetrics.opened();
-    response.closeHandler(v -> forget(stream));
+    long expiry = security.closeOnExpiry(principal, stream::close);
+    response.closeHandler(v -> {
+      security.cancel(expiry);
+      security.connections().release(address);
+      forget(stream);
+    });
     stream.open();
     if (lastEventId != null && !lastEventId.isBlank()) {
       stream.holdForReplay();

@@ -1,6 +1,8 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -20,11 +22,14 @@ final class WebSocketRoutes {
   private final MessageConsumer<JsonObject> broadcast;
   private final long heartbeatTimer;
 
-  WebSocketRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions) {
+  private final Security security;
+
+  WebSocketRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
+    this.security = security;
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
-        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"));
+        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates());
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       String frame = m.body().getJsonObject("frame").encode();
       connections.forEach(c -> c.sendFrame(frame));
@@ -50,11 +55,17 @@ final class WebSocketRoutes {
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
       throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
     }
-    ctx.request().toWebSocket().onSuccess(ws -> {
-      WsConnection connection = new WsConnection(ws, clientId, context);
+    Principal principal = Security.principal(ctx);
+    String address = ctx.request().remoteAddress().hostAddress();
+    security.connections().acquire(address);
+    ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
+      WsConnection connection = new WsConnection(ws, clientId, principal, context);
       connections.add(connection);
       context.metrics().opened();
+      long expiry = security.closeOnExpiry(principal, () -> connection.close((short) 4401, "token expired"));
       ws.closeHandler(v -> {
+        security.cancel(expiry);
+        security.connections().release(address);
         if (connections.remove(connection)) {
           context.metrics().closed();
         }

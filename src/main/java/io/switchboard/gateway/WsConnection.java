@@ -5,6 +5,8 @@ import io.switchboard.core.Problem;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -37,6 +39,7 @@ final class WsConnection implements Subscriber {
 
   private final ServerWebSocket ws;
   private final String clientId;
+  private final Principal principal;
   private final String connectionId = UUID.randomUUID().toString();
   private final WsContext context;
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
@@ -48,9 +51,10 @@ final class WsConnection implements Subscriber {
   private long lastSeen = System.currentTimeMillis();
   private boolean closed;
 
-  WsConnection(ServerWebSocket ws, String clientId, WsContext context) {
+  WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
     this.ws = ws;
     this.clientId = clientId;
+    this.principal = principal;
     this.context = context;
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
@@ -172,6 +176,7 @@ final class WsConnection implements Subscriber {
 
   private Future<Void> subscribe(JsonObject frame, Object ref) {
     List<TopicPattern> requested = topics(frame);
+    requested.forEach(principal::requireSubscribe);
     Set<TopicPattern> added = new LinkedHashSet<>(requested);
     added.removeAll(patterns);
     if (patterns.size() + added.size() > context.settings().maxTopics()) {
@@ -213,6 +218,8 @@ final class WsConnection implements Subscriber {
 
   private Future<Void> publish(JsonObject frame, Object ref) {
     String topic = TopicName.validate(frame.getValue("topic") instanceof String s ? s : null);
+    principal.requirePublish(topic);
+    context.rates().acquire(principal);
     JsonObject event;
     if (frame.getValue("event") instanceof JsonObject given) {
       event = given;
@@ -241,6 +248,7 @@ final class WsConnection implements Subscriber {
   }
 
   private Future<Void> joinRoom(String room, Object ref) {
+    principal.require(Scope.SUBSCRIBE);
     if (!rooms.contains(room) && rooms.size() >= context.settings().maxRooms()) {
       throw Problem.badRequest("too-many-rooms", "a connection joins at most " + context.settings().maxRooms() + " rooms");
     }
@@ -278,6 +286,7 @@ final class WsConnection implements Subscriber {
 
   private Future<Void> roomMessage(JsonObject frame, Object ref) {
     String room = room(frame);
+    principal.require(Scope.PUBLISH);
     if (!rooms.contains(room)) {
       throw Problem.badRequest("not-a-member", "join " + room + " before sending to it");
     }
