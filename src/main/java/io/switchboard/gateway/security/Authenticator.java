@@ -38,7 +38,7 @@ public final class Authenticator {
     JsonObject auth = conf.getJsonObject("auth", new JsonObject());
     this.keys = new ApiKeys(auth.getJsonArray("api_keys", new JsonArray()));
     JsonObject jwtConf = auth.getJsonObject("jwt");
-    this.jwt = jwtConf == null || !isConfigured(jwtConf) ? null : JWTAuth.create(vertx, jwtOptions(jwtConf));
+    this.jwt = hasJwtKeys(jwtConf) ? JWTAuth.create(vertx, jwtOptions(jwtConf)) : null;
     this.topicsClaim = jwtConf == null ? "topics" : jwtConf.getString("topics_claim", "topics");
     this.scopesClaim = jwtConf == null ? "scope" : jwtConf.getString("scopes_claim", "scope");
   }
@@ -46,9 +46,11 @@ public final class Authenticator {
   /** Whether the configuration holds any credential, i.e. whether auth is on. */
   public static boolean isConfigured(JsonObject conf) {
     JsonObject auth = conf.getJsonObject("auth", new JsonObject());
-    JsonObject jwt = auth.getJsonObject("jwt");
-    return !auth.getJsonArray("api_keys", new JsonArray()).isEmpty() || (jwt != null && (jwt.getString("hs256_secret") != null
-        || !jwt.getJsonArray("public_keys", new JsonArray()).isEmpty()));
+    return !auth.getJsonArray("api_keys", new JsonArray()).isEmpty() || hasJwtKeys(auth.getJsonObject("jwt"));
+  }
+
+  private static boolean hasJwtKeys(JsonObject jwt) {
+    return jwt != null && (jwt.getString("hs256_secret") != null || !jwt.getJsonArray("public_keys", new JsonArray()).isEmpty());
   }
 
   private static JWTAuthOptions jwtOptions(JsonObject conf) {
