@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  */
 final class WsConnection implements Subscriber {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WsConnection.class);
+
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
   private static final int MAX_PENDING_FRAMES = 64;
@@ -170,6 +172,10 @@ final class WsConnection implements Subscriber {
       };
     } catch (Problem problem) {
       error(ref, problem.code(), problem.detail());
+      return Future.succeededFuture();
+    } catch (RuntimeException bug) {
+      log.error("frame from {} failed", clientId, bug);
+      error(ref, "internal", "the frame could not be handled; the log has the details");
       return Future.succeededFuture();
     }
   }
