@@ -1,5 +1,7 @@
 package io.switchboard;
 
+import com.hazelcast.config.Config;
+import io.switchboard.launch.ClusterSettings;
 import io.switchboard.launch.Hub;
 import io.switchboard.launch.HubSettings;
 import io.switchboard.launch.LaunchException;
@@ -10,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
@@ -35,11 +38,15 @@ public final class Main {
     }
     LaunchOptions options;
     HubSettings settings;
+    boolean clustered;
+    Config hazelcast = null;
     try {
       options = LaunchOptions.parse(args);
       settings = HubSettings.load(options, System.getenv(), Path.of(""));
-      if (options.cluster()) {
-        throw new LaunchException("-cluster: clustering is not available in this build yet");
+      clustered = options.cluster() || settings.conf().getJsonObject("cluster").getBoolean("enabled", false);
+      if (clustered) {
+        ClusterSettings.requireSharedStore(settings.conf());
+        hazelcast = ClusterSettings.hazelcast(settings.conf(), Path.of(""));
       }
     } catch (LaunchException e) {
       System.err.println("switchboard: " + e.getMessage());
@@ -47,7 +54,18 @@ public final class Main {
       return;
     }
 
-    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Vertx vertx;
+    try {
+      vertx = clustered
+          ? await(Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(settings.conf())))
+              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(new HazelcastClusterManager(hazelcast))
+              .buildClustered(), 120_000)
+          : Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    } catch (Exception e) {
+      System.err.println("switchboard: cannot join the cluster: " + (e.getCause() != null ? e.getCause() : e).getMessage());
+      System.exit(1);
+      return;
+    }
     Hub hub;
     try {
       hub = await(Hub.start(vertx, settings), 120_000);
@@ -59,8 +77,8 @@ public final class Main {
       return;
     }
     JsonObject http = settings.conf().getJsonObject("http");
-    log.info("switchboard node {} is up: http://{}:{}", settings.conf().getJsonObject("node").getString("id"),
-        http.getString("host"), http.getInteger("port"));
+    log.info("switchboard node {} is up: http://{}:{}{}", settings.conf().getJsonObject("node").getString("id"),
+        http.getString("host"), http.getInteger("port"), clustered ? " (clustered)" : "");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
   }
 

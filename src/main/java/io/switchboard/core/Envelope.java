@@ -51,31 +51,40 @@ public final class Envelope {
     if (candidate == null) {
       throw Problem.invalid("invalid-event", "the event is missing");
     }
-    JsonObject out = new JsonObject().put("specversion", SPEC_VERSION); // first, for readers of the wire
+    JsonObject attributes = new JsonObject();
     for (String name : ORDER) {
       Object value = candidate.getValue(name);
       if (value != null) {
-        out.put(name, requireString(name, value));
+        attributes.put(name, requireString(name, value));
       }
     }
-    String specversion = out.getString("specversion");
+    String specversion = attributes.getString("specversion", SPEC_VERSION);
     if (!SPEC_VERSION.equals(specversion)) {
       throw Problem.invalid("invalid-event", "specversion must be \"1.0\", not \"" + TopicName.printable(specversion) + "\"");
     }
-    if (!out.containsKey("id")) {
-      out.put("id", UUID.randomUUID().toString());
-    }
-    if (!out.containsKey("source")) {
-      out.put("source", defaultSource);
-    }
-    if (!out.containsKey("type")) {
+    if (!attributes.containsKey("type")) {
       throw Problem.invalid("missing-type", "the event has no type: set \"type\" (or the ce-type header)");
     }
-    String time = out.getString("time");
-    if (time == null) {
-      out.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-    } else {
+    String time = attributes.getString("time");
+    if (time != null) {
       requireTimestamp(time);
+    }
+    attributes.put("specversion", SPEC_VERSION);
+    if (!attributes.containsKey("id")) {
+      attributes.put("id", UUID.randomUUID().toString());
+    }
+    if (!attributes.containsKey("source")) {
+      attributes.put("source", defaultSource);
+    }
+    if (time == null) {
+      attributes.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+    }
+    // The wire shows the context attributes in the specification's order, then extensions, then data.
+    JsonObject out = new JsonObject();
+    for (String name : ORDER) {
+      if (attributes.containsKey(name)) {
+        out.put(name, attributes.getValue(name));
+      }
     }
     for (Map.Entry<String, Object> attribute : candidate) {
       String name = attribute.getKey();
