@@ -29,6 +29,12 @@ public final class Addresses {
   /** Header naming where a published message came from (e.g. {@code redis}), so relays never loop. */
   public static final String ORIGIN_HEADER = "switchboard-origin";
 
+  /**
+   * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
+   * refreshed with a TTL, so a node that died leaves the list on its own.
+   */
+  public static final String NODES_MAP = "switchboard.nodes";
+
   /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
   public static String ready(String check) {
     return "switchboard.ready." + check;

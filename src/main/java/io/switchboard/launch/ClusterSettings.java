@@ -49,6 +49,9 @@ public final class ClusterSettings {
       TcpIpConfig tcp = config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).clear();
       members.forEach(m -> tcp.addMember(String.valueOf(m)));
     }
+    if (cluster.getString("name") != null) {
+      config.setClusterName(cluster.getString("name"));
+    }
     if (cluster.getInteger("port") != null) {
       config.getNetworkConfig().setPort(cluster.getInteger("port"));
     }
