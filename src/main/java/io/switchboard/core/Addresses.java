@@ -29,6 +29,15 @@ public final class Addresses {
   /** Header naming where a published message came from (e.g. {@code redis}), so relays never loop. */
   public static final String ORIGIN_HEADER = "switchboard-origin";
 
+  /**
+   * Header on a publish: {@value #SCOPE_NODE} delivers the message on this node only. For relays
+   * that every node runs against the same source (Redis): each node feeds itself, so a cluster-wide
+   * fan-out would deliver the message once per node to every subscriber.
+   */
+  public static final String SCOPE_HEADER = "switchboard-scope";
+
+  public static final String SCOPE_NODE = "node";
+
   /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
   public static String ready(String check) {
     return "switchboard.ready." + check;
