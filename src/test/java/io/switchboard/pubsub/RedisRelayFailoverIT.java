@@ -73,6 +73,39 @@ class RedisRelayFailoverIT {
   }
 
   @Test
+  void aHubStartedWhileRedisIsDownRunsAndConnectsWhenRedisComesBack() throws Exception {
+    String prefix = Services.unique("sbtest") + ":";
+    TestHub[] started = new TestHub[1];
+    try {
+      Services.outage(Services.Service.REDIS, () -> {
+        started[0] = TestHub.start(new JsonObject().put("redis", new JsonObject()
+                .put("uri", Services.REDIS_URI).put("channel_prefix", prefix)
+                .put("reconnect", new JsonObject().put("initial_ms", 50).put("max_ms", 400))),
+            "topic-router", "redis-relay", "gateway");
+        HttpResponse<String> ready = Http.get(started[0].uri("/ready"));
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(Http.json(ready).getJsonObject("checks").getJsonObject("redis").getString("detail"))
+            .contains("publisher connection down", "subscriber connection down");
+        assertThat(Http.post(started[0].uri("/api/v1/topics/out.early"), "1", "ce-type", "t").statusCode()).isEqualTo(202);
+      });
+      TestHub hub = started[0];
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (Http.get(hub.uri("/ready")).statusCode() != 200 && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      assertThat(Http.get(hub.uri("/ready")).statusCode()).isEqualTo(200);
+      try (SseClient sse = SseClient.open(hub.uri("/api/v1/stream?topics=in.late"))) {
+        assertThat(RedisCli.publish(prefix + "in.late", "hello")).isEqualTo(1);
+        assertThat(new JsonObject(sse.next(WAIT).data()).getString("data")).isEqualTo("hello");
+      }
+    } finally {
+      if (started[0] != null) {
+        started[0].close();
+      }
+    }
+  }
+
+  @Test
   void aStandbyInstanceTakesOverWhenTheActiveRelayStops() throws Exception {
     String prefix = Services.unique("sbtest") + ":";
     JsonObject conf = HubSettings.defaultConf(new JsonObject().put("redis", new JsonObject()
