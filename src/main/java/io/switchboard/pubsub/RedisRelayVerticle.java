@@ -150,10 +150,8 @@ public final class RedisRelayVerticle extends VerticleBase {
     heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), t -> {
       if (inbound != null) {
         inbound.checkAlive();
-        outbound.heartbeat(inbound::heartbeatAcknowledged);
-      } else {
-        outbound.heartbeat(sequence -> { });
       }
+      outbound.heartbeat(inbound != null ? inbound::heartbeatAcknowledged : sequence -> { });
     });
     started.add(publisher.start());
     if (subscriber != null) {
@@ -178,7 +176,7 @@ public final class RedisRelayVerticle extends VerticleBase {
       return;
     }
     message.reply(new JsonObject().put("status", "UP")
-        .put("subscribed", new JsonArray(new ArrayList<>(settings.inboundEnabled() ? settings.subscribePatterns() : List.of())))
+        .put("subscribed", new JsonArray(settings.subscribePatterns()))
         .put("buffered", outbound.buffered()));
   }
 }

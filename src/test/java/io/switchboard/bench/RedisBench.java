@@ -106,9 +106,11 @@ public final class RedisBench {
     private final AtomicLong last = new AtomicLong();
     private final AtomicLong first = new AtomicLong(Long.MAX_VALUE);
     private volatile CountDownLatch done = new CountDownLatch(0);
+    private volatile boolean incomplete;
 
     void expect(int count) {
       latencies = new long[count];
+      incomplete = false;
       received.set(0);
       first.set(Long.MAX_VALUE);
       last.set(0);
@@ -127,8 +129,17 @@ public final class RedisBench {
       done.countDown();
     }
 
+    /** The hub dropped messages for this (too slow) client and said so: the run is incomplete. */
+    void missed(int count) {
+      System.err.println("the hub dropped " + count + " messages for the slow SSE client (sse.slow_policy)");
+      for (int i = 0; i < count; i++) {
+        done.countDown();
+      }
+      incomplete = true;
+    }
+
     boolean await() throws InterruptedException {
-      boolean all = done.await(120, TimeUnit.SECONDS);
+      boolean all = done.await(120, TimeUnit.SECONDS) && !incomplete;
       if (!all) {
         System.err.println("only " + received.get() + " of " + latencies.length + " messages arrived");
       }
@@ -214,7 +225,12 @@ public final class RedisBench {
               pending.delete(0, end + 2);
               int data = frame.indexOf("data: ");
               if (data >= 0) {
-                receiver.record(new JsonObject(frame.substring(data + 6)).getJsonObject("data").getLong("sent"));
+                JsonObject event = new JsonObject(frame.substring(data + 6));
+                if ("switchboard.gap".equals(event.getString("type"))) {
+                  receiver.missed(event.getJsonObject("data").getLong("dropped", 0L).intValue());
+                } else {
+                  receiver.record(event.getJsonObject("data").getLong("sent"));
+                }
               }
             }
           });
