@@ -154,11 +154,13 @@ final class RedisOutbound {
       inFlight--;
       if (ar.succeeded()) {
         metrics.out.increment();
+        drain();
       } else {
+        // No drain here: the connection is failing (maybe synchronously, under this very call);
+        // the buffer is sent when the link is up again.
         metrics.droppedOut.increment();
         droppedLog.warn("redis PUBLISH failed, topic message dropped: " + ar.cause().getMessage());
       }
-      drain();
     });
   }
 }
