@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,19 +44,19 @@ class RedisRelayFailoverIT {
          SseClient sse = SseClient.open(hub.uri("/api/v1/stream?topics=in.silent"))) {
       RedisCli.publish(prefix + "in.silent", "before");
       assertThat(new JsonObject(sse.next(WAIT).data()).getString("data")).isEqualTo("before");
-      double subscriber = metric(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}");
-      double publisher = metric(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}");
+      double subscriber = HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}");
+      double publisher = HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}");
 
       proxy.freezeOpenConnections();
       // Nothing closes: only the heartbeat can tell. Both connections are replaced through the proxy.
       long deadline = System.nanoTime() + WAIT.toNanos();
-      while ((metric(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}") == subscriber
-          || metric(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}") == publisher)
+      while ((HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}") == subscriber
+          || HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}") == publisher)
           && System.nanoTime() < deadline) {
         TimeUnit.MILLISECONDS.sleep(50);
       }
-      assertThat(metric(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}")).isGreaterThan(subscriber);
-      assertThat(metric(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}")).isGreaterThan(publisher);
+      assertThat(HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"subscriber\"}")).isGreaterThan(subscriber);
+      assertThat(HubMetrics.value(hub, "switchboard_redis_reconnects_total{connection=\"publisher\"}")).isGreaterThan(publisher);
       assertThat(Http.get(hub.uri("/ready")).statusCode()).isEqualTo(200);
 
       RedisCli.publish(prefix + "in.silent", "after");
@@ -158,14 +156,5 @@ class RedisRelayFailoverIT {
       }
       TimeUnit.MILLISECONDS.sleep(20);
     }
-  }
-
-  private static double metric(TestHub hub, String series) {
-    String body = Http.get(hub.uri("/metrics")).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-    if (!m.find()) {
-      throw new AssertionError("no " + series + " on /metrics");
-    }
-    return Double.parseDouble(m.group(1));
   }
 }

@@ -13,8 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -236,13 +234,9 @@ class RedisRelayIT {
   }
 
   private static double metric(String series) {
-    String body = Http.get(hub.uri("/metrics")).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-    if (!m.find()) {
-      throw new AssertionError("no " + series + " on /metrics");
-    }
-    return Double.parseDouble(m.group(1));
+    return HubMetrics.value(hub, series);
   }
+
 
   private static void awaitMetric(String series, double expected) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
