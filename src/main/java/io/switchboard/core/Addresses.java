@@ -35,6 +35,15 @@ public final class Addresses {
    */
   public static final String NODES_MAP = "switchboard.nodes";
 
+  /**
+   * Header on a publish: {@value #SCOPE_NODE} delivers the message on this node only. For relays
+   * that every node runs against the same source (Redis): each node feeds itself, so a cluster-wide
+   * fan-out would deliver the message once per node to every subscriber.
+   */
+  public static final String SCOPE_HEADER = "switchboard-scope";
+
+  public static final String SCOPE_NODE = "node";
+
   /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
   public static String ready(String check) {
     return "switchboard.ready." + check;
