@@ -18,14 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What event-bus bridge clients may do, for every bridge transport: the permitted addresses from
- * conf, and the hook that routes topic publishes through the topic router.
+ * What event-bus bridge clients may do, the same for every bridge transport (SockJS, TCP): the
+ * permitted addresses from conf, and the checks of each REGISTER, SEND and PUBLISH against the
+ * client's credential.
  *
- * <p>A client publishing to {@code switchboard.topic.x} is not let onto the bus as it is (exact
+ * <p>A client publishing to {@code switchboard.topic.x} must not reach the bus as it is (exact
  * listeners would get it raw and pattern subscribers not at all): the hook validates it as a
- * CloudEvent and rewrites it into a publish on {@code switchboard.topics.publish}, so it reaches
- * SSE, WebSocket and bridge subscribers like any other topic message. A client may also
- * {@code request} that address directly to get the id, or the reason for a refusal.
+ * CloudEvent and marks it, and {@link TopicIngress} hands it to the topic router, so it reaches SSE,
+ * WebSocket and bridge subscribers like any other topic message. A client may also {@code request}
+ * {@code switchboard.topics.publish} to get the id, or the reason for a refusal.
  */
 final class BridgeRules {
 
@@ -46,14 +47,10 @@ final class BridgeRules {
     this.defaultType = conf.getJsonObject("topics", new JsonObject()).getString("default_type", "switchboard.message");
   }
 
-  /**
-   * Permitted addresses from conf, plus the router's publish address: topic publishes are
-   * rewritten to it, and the hook refuses it to clients whose conf does not permit it.
-   */
+  /** The permitted addresses from conf. */
   <T extends BridgeOptions> T options(T options) {
     permitted(conf.getJsonArray("inbound", new JsonArray())).forEach(options::addInboundPermitted);
     permitted(conf.getJsonArray("outbound", new JsonArray())).forEach(options::addOutboundPermitted);
-    options.addInboundPermitted(new PermittedOptions().setAddress(Addresses.TOPICS_PUBLISH));
     return options;
   }
 
@@ -73,10 +70,7 @@ final class BridgeRules {
     return out;
   }
 
-  /**
-   * Decides an inbound SEND or PUBLISH, rewriting topic publishes; returns whether it may proceed.
-   * Other event types are the transport's business.
-   */
+  /** Decides an inbound SEND or PUBLISH (marking topic publishes); returns whether it may proceed. */
   boolean inbound(BaseBridgeEvent event, String transport, Principal principal, RateLimiter rates) {
     JsonObject raw = event.getRawMessage();
     String address = raw == null ? null : raw.getString("address");
@@ -97,8 +91,10 @@ final class BridgeRules {
         rates.acquire(principal);
         JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
         Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
-        raw.put("address", Addresses.TOPICS_PUBLISH)
-            .put("body", new JsonObject().put("topic", topic).put("event", candidate));
+        // The bridge publishes it as it is; TopicIngress takes it off the bus before delivery and
+        // hands it to the router. The marker is set here, after the checks, whatever the client sent.
+        raw.put("body", candidate);
+        raw.put("headers", raw.getJsonObject("headers", new JsonObject()).put(TopicIngress.MARKER, transport));
       }
       if (address.equals(Addresses.TOPICS_PUBLISH)) {
         Object body = raw.getValue("body");

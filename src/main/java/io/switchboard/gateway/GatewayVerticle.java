@@ -29,6 +29,7 @@ public final class GatewayVerticle extends VerticleBase {
   private HttpServer server;
   private TopicRoutes topics;
   private WebSocketRoutes webSockets;
+  private TopicIngress ingress;
 
   @Override
   public Future<?> start() {
@@ -45,6 +46,8 @@ public final class GatewayVerticle extends VerticleBase {
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 
+    ingress = new TopicIngress(vertx);
+    ingress.install();
     Router router = Router.router(vertx);
     if (secure) {
       String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
@@ -91,6 +94,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (topics != null) {
       topics.closeAll();
       webSockets.closeAll();
+      ingress.uninstall();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

@@ -11,7 +11,7 @@ final class ConfValidator {
   private ConfValidator() {}
 
   static void validate(String source, JsonObject conf) {
-    for (String section : new String[] {"node", "http", "sse", "ws", "bridge", "topics", "auth", "limits", "tls",
+    for (String section : new String[] {"node", "http", "sse", "ws", "bridge", "tcp_bridge", "topics", "auth", "limits", "tls",
         "postgres", "rabbitmq", "redis", "webhooks", "cluster"}) {
       Object value = conf.getValue(section);
       if (value != null && !(value instanceof JsonObject)) {

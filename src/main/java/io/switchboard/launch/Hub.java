@@ -40,7 +40,8 @@ public final class Hub {
     }
     settings.verticles().stream().filter(d -> !d.enabledWith(conf)).forEach(d ->
         log.info("skipped {}: {}", d.name(), d.enabled() == VerticleDescriptor.Enabled.FALSE
-            ? "disabled in " + d.source() : d.backend().checkName() + " is not configured"));
+            ? "disabled in " + d.source()
+            : (d.backend().isConfigured(conf) ? d.requires() : d.backend().checkName()) + " is not configured"));
     JsonArray names = new JsonArray(enabled.stream().map(VerticleDescriptor::name).toList());
     return chain
         .compose(v -> {
