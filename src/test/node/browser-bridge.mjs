@@ -59,6 +59,22 @@ try {
   check(event.type === 'browser.said' && event.data.hello === 'sse' && event.specversion === '1.0',
     `the SSE client received the page's message as a CloudEvent: ${JSON.stringify(event)}`);
 
+  // a pattern subscription over the bridge: register a watch address, ask the hub to feed it
+  const watching = await page.evaluate((run) => new Promise((resolve, reject) => {
+    const address = `switchboard.watch.${run}`;
+    window.watched = [];
+    window.eb.registerHandler(address, (err, message) => window.watched.push(message.body));
+    window.eb.send('switchboard.topics.watch', { address, topics: [`browser.${run}.deep.#`] }, {},
+      (err, message) => err ? reject(new Error(JSON.stringify(err))) : resolve(message.body));
+  }), run);
+  check(watching.watching[0] === `browser.${run}.deep.#`, `watch accepted: ${JSON.stringify(watching)}`);
+  await post(`/api/v1/topics/browser.${run}.deep.a.b`, { n: 1 }, { 'ce-type': 'deep.one' });
+  await post(`/api/v1/topics/browser.${run}.other`, { n: 2 }, { 'ce-type': 'not.watched' });
+  await post(`/api/v1/topics/browser.${run}.deep`, { n: 3 }, { 'ce-type': 'deep.three' });
+  const watched = await page.waitForFunction(() => window.watched.length >= 2 && window.watched, null, { timeout: 5000 })
+    .then(h => h.jsonValue()).catch(() => fail('the watch delivered nothing'));
+  check(JSON.stringify(watched.map(e => e.data.n)) === '[1,3]', `the watch matched the pattern: ${JSON.stringify(watched)}`);
+
   // topics are publish-only: a send is refused, and the bridge says so
   const refused = await page.evaluate((run) => new Promise(resolve => {
     window.eb.onerror = e => resolve(e);

@@ -8,6 +8,17 @@ public final class Addresses {
   /** Request {@code {"topic", "event"}} → reply {@code {"id", "topic"}}: publish on a topic. Node-local. */
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
+  /**
+   * Request {@code {"address": "switchboard.watch.<id>", "topics": [patterns], "ttl_ms"?}} →
+   * {@code {"watching": [...], "ttl_ms"}}: send every message matching the patterns to that address
+   * (which a bridge client has registered) until the watch expires; repeat the request to renew it.
+   * How bridge clients, which can only register exact addresses, follow topic patterns.
+   */
+  public static final String TOPICS_WATCH = "switchboard.topics.watch";
+
+  /** Prefix of the addresses watches deliver to. */
+  public static final String WATCH_PREFIX = "switchboard.watch.";
+
   /** Every message on topic T is also published to {@code switchboard.topic.T} (envelope JSON). */
   public static final String TOPIC_PREFIX = "switchboard.topic.";
 

@@ -96,7 +96,10 @@ final class BridgeRules {
         raw.put("body", candidate);
         raw.put("headers", raw.getJsonObject("headers", new JsonObject()).put(TopicIngress.MARKER, transport));
       }
-      if (address.equals(Addresses.TOPICS_PUBLISH)) {
+      if (address.equals(Addresses.TOPICS_WATCH)) {
+        Object body = raw.getValue("body");
+        TopicWatches.patterns(body instanceof JsonObject b ? b.getValue("topics") : null).forEach(principal::requireSubscribe);
+      } else if (address.equals(Addresses.TOPICS_PUBLISH)) {
         Object body = raw.getValue("body");
         principal.requirePublish(body instanceof JsonObject b && b.getValue("topic") instanceof String t ? t : "");
         rates.acquire(principal);

@@ -30,6 +30,7 @@ public final class GatewayVerticle extends VerticleBase {
   private TopicRoutes topics;
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
+  private TopicWatches watches;
 
   @Override
   public Future<?> start() {
@@ -43,6 +44,7 @@ public final class GatewayVerticle extends VerticleBase {
     LocalSubscriptions subscriptions = new LocalSubscriptions();
     topics = new TopicRoutes(vertx, conf, subscriptions, security);
     webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
+    watches = new TopicWatches(vertx, subscriptions);
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 
@@ -95,6 +97,7 @@ public final class GatewayVerticle extends VerticleBase {
       topics.closeAll();
       webSockets.closeAll();
       ingress.uninstall();
+      watches.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }
