@@ -1,13 +1,17 @@
 package io.switchboard.launch;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
-/** Keeps this node's entry in the cluster-wide list of nodes, refreshed before its TTL runs out. */
+/**
+ * Keeps this node's entry in the cluster-wide list of nodes (with its open connections by
+ * transport), refreshed before its TTL runs out.
+ */
 final class NodeDirectory {
 
   private static final long REFRESH_MS = 5_000;
@@ -42,6 +46,7 @@ final class NodeDirectory {
   }
 
   private Future<Void> put() {
-    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.NODES_MAP).compose(map -> map.put(id, entry, TTL_MS));
+    JsonObject now = entry.copy().put("connections", Metrics.gaugeByTag(vertx, "switchboard.connections", "transport"));
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.NODES_MAP).compose(map -> map.put(id, now, TTL_MS));
   }
 }
