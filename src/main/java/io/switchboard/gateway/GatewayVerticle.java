@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import org.slf4j.Logger;
@@ -74,6 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
+    mountConsole(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
@@ -100,6 +102,14 @@ public final class GatewayVerticle extends VerticleBase {
       watches.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The console page at {@code /}: static files from the jar, sockjs-client from its webjar. */
+  private static void mountConsole(Router router) {
+    router.get("/").handler(ctx -> ctx.reroute("/console/index.html"));
+    router.get("/console/vendor/*").handler(
+        StaticHandler.create("META-INF/resources/webjars/sockjs-client/1.6.1/dist").setDefaultContentEncoding("UTF-8"));
+    router.get("/console/*").handler(StaticHandler.create("webroot").setDefaultContentEncoding("UTF-8"));
   }
 
   private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {

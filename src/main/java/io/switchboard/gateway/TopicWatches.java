@@ -26,7 +26,6 @@ final class TopicWatches {
   private static final long DEFAULT_TTL_MS = 60_000;
   private static final long MAX_TTL_MS = 300_000;
   private static final int MAX_PATTERNS = 100;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final class Watch implements Subscriber {
     final String address;
@@ -40,7 +39,9 @@ final class TopicWatches {
 
     @Override
     public void deliver(TopicEvent event, OutboundFrames frames) {
-      vertx.eventBus().send(address, new JsonObject(event.event()), LOCAL);
+      // the envelope does not name its topic: a header does
+      vertx.eventBus().send(address, new JsonObject(event.event()),
+          new DeliveryOptions().setLocalOnly(true).addHeader("topic", event.topic()));
     }
   }
 
