@@ -1,0 +1,107 @@
+package io.switchboard.testing;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** A cluster of hub processes on this machine, run through scripts/cluster with per-run names and ports. */
+public final class LocalCluster implements AutoCloseable {
+
+  private final Map<String, String> env;
+  private final int httpBase;
+  private final int size;
+  public final String schema;
+
+  private LocalCluster(Map<String, String> env, int httpBase, int size, String schema) {
+    this.env = env;
+    this.httpBase = httpBase;
+    this.size = size;
+    this.schema = schema;
+  }
+
+  /** Starts {@code size} nodes; {@code conf} (merged over the defaults) goes to every node. */
+  public static LocalCluster start(int size, JsonObject conf) throws IOException {
+    Path dir = Path.of("target", Services.unique("cluster")).toAbsolutePath();
+    Files.createDirectories(dir);
+    String schema = Services.unique("sbcluster").toLowerCase();
+    Path confFile = dir.resolve("switchboard.json");
+    Files.writeString(confFile, conf.copy().mergeIn(new JsonObject().put("postgres", new JsonObject().put("schema", schema)), true).encode());
+    int httpBase = 20_000 + ThreadLocalRandom.current().nextInt(0, 400) * 10;
+    int hzBase = 24_000 + ThreadLocalRandom.current().nextInt(0, 400) * 10;
+    Map<String, String> env = Map.of(
+        "CLUSTER_DIR", dir.toString(),
+        "CLUSTER_NAME", Services.unique("switchboard-it"),
+        "CLUSTER_HTTP_BASE", String.valueOf(httpBase),
+        "CLUSTER_HZ_BASE", String.valueOf(hzBase),
+        "CLUSTER_CONF", confFile.toString(),
+        "SWITCHBOARD_PG_URI", Services.POSTGRES_URI);
+    LocalCluster cluster = new LocalCluster(env, httpBase, size, schema);
+    try {
+      cluster.script("start", String.valueOf(size));
+    } catch (RuntimeException | AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  public String base(int node) {
+    return "http://127.0.0.1:" + (httpBase + node);
+  }
+
+  public URI uri(int node, String path) {
+    return URI.create(base(node) + path);
+  }
+
+  public List<String> bases() {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      out.add(base(i));
+    }
+    return out;
+  }
+
+  public void kill(int node) {
+    script("kill", String.valueOf(node));
+  }
+
+  public void restart(int node) {
+    script("restart", String.valueOf(node));
+  }
+
+  public String log(int node) throws IOException {
+    return Files.readString(Path.of(env.get("CLUSTER_DIR"), "node-" + node + ".log"));
+  }
+
+  @Override
+  public void close() {
+    script("stop");
+  }
+
+  private String script(String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of("scripts/cluster").toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().putAll(env);
+      Process process = builder.start();
+      String output = new String(process.getInputStream().readAllBytes());
+      if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        throw new AssertionError("scripts/cluster " + String.join(" ", args) + " failed:\n" + output);
+      }
+      return output;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
