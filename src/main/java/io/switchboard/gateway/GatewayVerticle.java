@@ -40,6 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024)));
     topics.mount(router);
+    new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
