@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import io.switchboard.launch.Backend;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -90,6 +91,13 @@ final class RabbitLink {
     factory.setConnectionTimeout(5000);
     factory.setHandshakeTimeout(5000);
     factory.setRequestedHeartbeat(10);
+    // A broker going away is reported once by this class, not as a stack trace per connection.
+    factory.setExceptionHandler(new ForgivingExceptionHandler() {
+      @Override
+      public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
+        log.debug("rabbitmq {} connection driver: {}", role, exception.toString());
+      }
+    });
     factory.setClientProperties(new java.util.HashMap<>(factory.getClientProperties()));
     factory.getClientProperties().put("connection_name", "switchboard " + settings.nodeId() + " " + role);
     return factory;

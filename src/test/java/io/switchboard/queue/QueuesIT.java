@@ -69,18 +69,15 @@ class QueuesIT {
 
   @AfterAll
   static void stop() {
-    try {
-      if (amqp != null) {
-        for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, RPC, FEED)) {
-          amqp.delete(q, q + ".dlq");
-        }
-        amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
-        amqp.close();
+    if (hub != null) {
+      hub.close();
+    }
+    if (amqp != null) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, RPC, FEED)) {
+        amqp.delete(q, q + ".dlq");
       }
-    } finally {
-      if (hub != null) {
-        hub.close();
-      }
+      amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
+      amqp.close();
     }
   }
 
