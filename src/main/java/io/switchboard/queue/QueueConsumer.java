@@ -16,6 +16,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,8 @@ final class QueueConsumer {
   private final ConfirmPublisher publisher;
   private final QueueMeters meters;
   private final String source;
+  private final Queue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean deliveriesScheduled = new AtomicBoolean();
   private final DeliveryOptions topicOptions = new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "amqp");
 
   QueueConsumer(Vertx vertx, QueueSpec spec, RabbitLink link, ConfirmPublisher publisher, QueueMeters meters, String source) {
@@ -55,11 +60,16 @@ final class QueueConsumer {
   void open(Connection connection) throws IOException {
     Channel channel = connection.createChannel();
     channel.basicQos(spec.prefetch());
+    Acks acks = new Acks(channel, link, meters.acked::increment);
     channel.basicConsume(spec.name(), false, new DefaultConsumer(channel) {
       @Override
       public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-        Delivery delivery = new Delivery(channel, envelope, properties, body);
-        link.runOnContext(() -> handle(delivery));
+        acks.delivered(envelope.getDeliveryTag());
+        deliveries.add(new Delivery(acks, envelope, properties, body));
+        // One hop to the event loop for every delivery waiting, not one each.
+        if (deliveriesScheduled.compareAndSet(false, true)) {
+          link.runOnContext(QueueConsumer.this::handleDeliveries);
+        }
       }
 
       @Override
@@ -87,7 +97,15 @@ final class QueueConsumer {
     });
   }
 
-  private record Delivery(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {}
+  private record Delivery(Acks acks, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {}
+
+  private void handleDeliveries() {
+    deliveriesScheduled.set(false);
+    Delivery d;
+    while ((d = deliveries.poll()) != null) {
+      handle(d);
+    }
+  }
 
   private void handle(Delivery d) {
     meters.consumed.increment();
@@ -161,29 +179,11 @@ final class QueueConsumer {
   }
 
   private void ack(Delivery d) {
-    link.execute(() -> {
-      // A delivery from a channel that died is back in its queue already; its tag means nothing now.
-      if (d.channel.isOpen()) {
-        try {
-          d.channel.basicAck(d.envelope.getDeliveryTag(), false);
-          meters.acked.increment();
-        } catch (IOException | AlreadyClosedException e) {
-          log.debug("ack on {} failed: {}", spec.name(), e.toString());
-        }
-      }
-    });
+    d.acks.ack(d.envelope.getDeliveryTag());
   }
 
   private void nack(Delivery d) {
-    link.execute(() -> {
-      if (d.channel.isOpen()) {
-        try {
-          d.channel.basicNack(d.envelope.getDeliveryTag(), false, true);
-        } catch (IOException | AlreadyClosedException e) {
-          log.debug("nack on {} failed: {}", spec.name(), e.toString());
-        }
-      }
-    });
+    d.acks.requeue(d.envelope.getDeliveryTag());
   }
 
   private String describe(Throwable failure) {

@@ -32,7 +32,6 @@ final class QueueMeters {
     confirmLatency = Timer.builder("switchboard.queue.confirm.latency")
         .description("From handing a message to RabbitMQ to its publisher confirm")
         .tag("queue", queue)
-        .publishPercentiles(0.5, 0.99)
         .register(registry);
   }
 

@@ -98,6 +98,9 @@ final class RabbitLink {
         log.debug("rabbitmq {} connection driver: {}", role, exception.toString());
       }
     });
+    // Deliveries and confirms only hop to the event loop: run them on the connection's reader thread
+    // rather than through the client's consumer pool, one thread switch less per message.
+    factory.setSharedExecutor(DirectExecutor.INSTANCE);
     factory.setClientProperties(new java.util.HashMap<>(factory.getClientProperties()));
     factory.getClientProperties().put("connection_name", "switchboard " + settings.nodeId() + " " + role);
     return factory;
@@ -250,6 +253,41 @@ final class RabbitLink {
       io.shutdownNow();
       return Future.succeededFuture();
     });
+  }
+
+  /** Runs consumer callbacks on the calling (connection reader) thread; they never block. */
+  private static final class DirectExecutor extends java.util.concurrent.AbstractExecutorService {
+    static final DirectExecutor INSTANCE = new DirectExecutor();
+
+    @Override
+    public void execute(Runnable command) {
+      command.run();
+    }
+
+    @Override
+    public void shutdown() {
+      // shared and stateless
+    }
+
+    @Override
+    public java.util.List<Runnable> shutdownNow() {
+      return java.util.List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return false;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
   }
 
   static void closeQuietly(Connection c) {
