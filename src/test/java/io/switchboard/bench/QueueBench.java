@@ -103,11 +103,15 @@ public final class QueueBench {
     });
 
     Thread.sleep(WARM_UP_MS);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     measuring.set(true);
+    long cpuStart = os.getProcessCpuTime();
     long start = System.nanoTime();
     Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
     measuring.set(false);
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu = os.getProcessCpuTime() - cpuStart;
     running.set(false);
     int c = Math.min(confirmed.get(), capacity);
     int r = Math.min(received.get(), capacity);
@@ -116,8 +120,9 @@ public final class QueueBench {
     Arrays.sort(consumer);
     Arrays.sort(confirm);
     System.out.printf(Locale.ROOT, "bridge  sent %8.0f msg/s | received %8.0f msg/s | consumer latency median %.2f ms p99 %.2f ms"
-            + " | confirm latency median %.2f ms p99 %.2f ms | failed publishes %d%n",
-        c / elapsed, r / elapsed, pct(consumer, 0.5), pct(consumer, 0.99), pct(confirm, 0.5), pct(confirm, 0.99), failed.get());
+            + " | confirm latency median %.2f ms p99 %.2f ms | failed publishes %d | JVM CPU %.1f µs/msg%n",
+        c / elapsed, r / elapsed, pct(consumer, 0.5), pct(consumer, 0.99), pct(confirm, 0.5), pct(confirm, 0.99), failed.get(),
+        cpu / 1e3 / Math.max(1, r));
 
     Thread.sleep(1000);
     hub.stop().await(10, TimeUnit.SECONDS);
