@@ -34,7 +34,7 @@ public final class QueueBridgeVerticle extends VerticleBase {
   private DeadLetters deadLetters;
   private TopicForwarder forwarder;
   private final Map<String, QueueMeters> meters = new HashMap<>();
-  private Boolean delayPlugin;
+  private volatile Boolean delayPlugin;
 
   @Override
   public Future<?> start() {

@@ -111,6 +111,24 @@ class QueueOutageIT {
   }
 
   @Test
+  void aHubStartsWhileRabbitMQIsUnreachableAndSaysSo() {
+    JsonObject conf = conf(Services.unique("sbq") + ".nowhere", "test.nowhere");
+    conf.getJsonObject("rabbitmq").put("uri", "amqp://guest:secret@127.0.0.1:" + TestHub.freePort());
+    try (TestHub hub = TestHub.start(conf, "gateway", "topic-router", "rabbitmq-bridge")) {
+      String queue = conf.getJsonObject("rabbitmq").getJsonArray("queues").getJsonObject(0).getString("name");
+      long started = System.nanoTime();
+      HttpResponse<String> refused = publish(hub, queue, 1);
+      assertThat(System.nanoTime() - started).as("fails fast").isLessThan(TimeUnit.SECONDS.toNanos(1));
+      assertThat(refused.statusCode()).isEqualTo(503);
+      String detail = Http.json(refused).getString("detail");
+      assertThat(detail).contains("cannot reach RabbitMQ").contains("connection refused").contains("guest:***@").doesNotContain("secret");
+      HttpResponse<String> ready = Http.get(hub.uri("/ready"));
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(Http.json(ready).getJsonObject("checks").getJsonObject("rabbitmq").getString("detail")).contains("cannot reach RabbitMQ");
+    }
+  }
+
+  @Test
   void twoHubsShareAQueueWithoutProcessingAMessageTwice() throws Exception {
     Services.require(Services.Service.RABBITMQ);
     String queue = Services.unique("sbq") + ".shared";

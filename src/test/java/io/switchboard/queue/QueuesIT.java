@@ -39,6 +39,8 @@ class QueuesIT {
   private static final String DELAYED = RUN + ".delayed";
   private static final String EXPIRING = RUN + ".expiring";
   private static final String SHORT_LIVED = RUN + ".short-lived";
+  private static final String BOUNDED = RUN + ".bounded";
+  private static final String QUORUM = RUN + ".quorum";
   private static final String RPC = RUN + ".rpc";
   private static final String FEED = RUN + ".feed";
   private static final String FEED_TOPIC = RUN.replace('_', '-') + ".fed";
@@ -59,6 +61,8 @@ class QueuesIT {
         .add(new JsonObject().put("name", DELAYED).put("delay", true))
         .add(new JsonObject().put("name", EXPIRING).put("ttl_ms", 300))
         .add(new JsonObject().put("name", SHORT_LIVED))
+        .add(new JsonObject().put("name", BOUNDED).put("max_length", 1).put("overflow", "reject-publish"))
+        .add(new JsonObject().put("name", QUORUM).put("type", "quorum").put("handler", "test.quorum." + RUN))
         .add(new JsonObject().put("name", RPC).put("handler", "test.rpc." + RUN))
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
     hub = TestHub.start(new JsonObject().put("rabbitmq", new JsonObject()
@@ -73,7 +77,7 @@ class QueuesIT {
       hub.close();
     }
     if (amqp != null) {
-      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, RPC, FEED)) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, RPC, FEED)) {
         amqp.delete(q, q + ".dlq");
       }
       amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
@@ -291,6 +295,21 @@ class QueuesIT {
       assertThat(envelope.getJsonObject("data")).isEqualTo(new JsonObject().put("from", "amqp"));
     }
     awaitQueue(FEED, 0, 0);
+  }
+
+  @Test
+  void aFullQueueThatRejectsPublishesGivesA503NotA202() {
+    postOk(BOUNDED, "", "{\"n\":1}", "ce-type", "t");
+    HttpResponse<String> refused = post(BOUNDED, "", "{\"n\":2}", "ce-type", "t");
+    assertProblem(refused, 503, "unavailable");
+    assertThat(Http.json(refused).getString("detail")).contains("nack").contains("not stored");
+  }
+
+  @Test
+  void aQuorumQueueWorksTheSameWay() throws Exception {
+    BlockingQueue<Message<JsonObject>> seen = handler("test.quorum." + RUN, m -> m.reply(null));
+    String id = postOk(QUORUM, "", "{\"q\":true}", "ce-type", "t");
+    assertThat(poll(seen).body().getString("id")).isEqualTo(id);
   }
 
   @Test
