@@ -18,6 +18,7 @@ final class AmqpMessages {
   static final String RETRY_COUNT = "x-retry-count";
   static final String LAST_ERROR = "x-last-error";
   static final String FAILED_AT = "x-failed-at";
+  static final String APP_ID = "switchboard";
   private static final int MAX_ERROR_LENGTH = 1000;
 
   private AmqpMessages() {}
@@ -43,13 +44,38 @@ final class AmqpMessages {
         .expiration(ttlMs == null ? null : Long.toString(ttlMs))
         .type(envelope.type())
         .timestamp(new Date())
-        .appId("switchboard")
+        .appId(APP_ID)
         .headers(headers == null || headers.isEmpty() ? null : headers)
         .build();
   }
 
   static byte[] body(Envelope envelope) {
     return envelope.encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The event a delivery carries, as JSON. A message the hub published (its {@code app_id} and
+   * content type say so) was validated then and is only checked for its required attributes here;
+   * anything else goes through {@link #envelope}.
+   */
+  static JsonObject event(byte[] body, AMQP.BasicProperties properties, String defaultSource) throws Poison {
+    if (APP_ID.equals(properties.getAppId()) && Envelope.MEDIA_TYPE.equals(properties.getContentType())) {
+      Object value;
+      try {
+        value = Json.decodeValue(Buffer.buffer(body));
+      } catch (DecodeException e) {
+        throw new Poison("the body is not JSON (" + body.length + " bytes" + contentType(properties) + ")");
+      }
+      if (value instanceof JsonObject event && isString(event, "id") && isString(event, "type")
+          && isString(event, "source") && Envelope.SPEC_VERSION.equals(event.getValue("specversion"))) {
+        return event;
+      }
+    }
+    return envelope(body, properties, defaultSource).toJson();
+  }
+
+  private static boolean isString(JsonObject json, String field) {
+    return json.getValue(field) instanceof String s && !s.isEmpty();
   }
 
   /**
@@ -132,7 +158,7 @@ final class AmqpMessages {
         .correlationId(correlation)
         .messageId(java.util.UUID.randomUUID().toString())
         .timestamp(new Date())
-        .appId("switchboard")
+        .appId(APP_ID)
         .build();
   }
 

@@ -109,9 +109,9 @@ final class QueueConsumer {
 
   private void handle(Delivery d) {
     meters.consumed.increment();
-    io.switchboard.core.Envelope event;
+    JsonObject event;
     try {
-      event = AmqpMessages.envelope(d.body, d.properties, source);
+      event = AmqpMessages.event(d.body, d.properties, source);
     } catch (AmqpMessages.Poison poison) {
       deadLetter(d, poison.getMessage(), AmqpMessages.retryCount(d.properties));
       return;
@@ -120,7 +120,7 @@ final class QueueConsumer {
     outcome.onSuccess(v -> ack(d)).onFailure(e -> failed(d, e));
   }
 
-  private Future<Void> callHandler(Delivery d, io.switchboard.core.Envelope event) {
+  private Future<Void> callHandler(Delivery d, JsonObject event) {
     AMQP.BasicProperties p = d.properties;
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(spec.handlerTimeoutMs())
         .addHeader("queue", spec.name())
@@ -129,7 +129,7 @@ final class QueueConsumer {
     if (p.getReplyTo() != null) {
       options.addHeader("reply-to", p.getReplyTo());
     }
-    return vertx.eventBus().request(spec.handler(), event.toJson(), options).compose(reply -> {
+    return vertx.eventBus().request(spec.handler(), event, options).compose(reply -> {
       if (p.getReplyTo() == null || p.getReplyTo().isBlank()) {
         return Future.succeededFuture();
       }
@@ -140,8 +140,8 @@ final class QueueConsumer {
     });
   }
 
-  private Future<Void> feedTopic(io.switchboard.core.Envelope event) {
-    JsonObject request = new JsonObject().put("topic", spec.topic()).put("event", event.toJson());
+  private Future<Void> feedTopic(JsonObject event) {
+    JsonObject request = new JsonObject().put("topic", spec.topic()).put("event", event);
     return vertx.eventBus().request(Addresses.TOPICS_PUBLISH, request, topicOptions).mapEmpty();
   }
 

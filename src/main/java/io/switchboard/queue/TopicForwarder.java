@@ -83,7 +83,7 @@ final class TopicForwarder {
         .messageId(event.id())
         .type(event.type())
         .timestamp(new Date())
-        .appId("switchboard")
+        .appId(AmqpMessages.APP_ID)
         .build();
     byte[] body = event.event().getBytes(StandardCharsets.UTF_8);
     publisher.publish(new ConfirmPublisher.Outgoing(exchange, event.topic(), false, properties, body, null, 0, null))

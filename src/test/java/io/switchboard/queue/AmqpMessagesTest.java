@@ -37,6 +37,17 @@ class AmqpMessagesTest {
   }
 
   @Test
+  void theHubsOwnMessagesAreOnlyCheckedForTheRequiredAttributes() throws Exception {
+    AMQP.BasicProperties own = AmqpMessages.properties(Envelope.of(new JsonObject().put("type", "t"), "/s"), null, null, null, null);
+    String event = "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"source\":\"/s\",\"type\":\"t\",\"data\":1}";
+    assertThat(AmqpMessages.event(bytes(event), own, "/s")).isEqualTo(new JsonObject(event));
+    // Without the required attributes, or from anyone else, the full check runs.
+    assertThatThrownBy(() -> AmqpMessages.event(bytes("{\"specversion\":\"1.0\",\"id\":\"e\"}"), own, "/s"))
+        .isInstanceOf(AmqpMessages.Poison.class);
+    assertThat(AmqpMessages.event(bytes("{\"a\":1}"), new AMQP.BasicProperties(), "/s").getString("type")).isEqualTo("amqp.message");
+  }
+
+  @Test
   void poisonSaysWhy() {
     assertThatThrownBy(() -> AmqpMessages.envelope(bytes("hello"), new AMQP.BasicProperties(), "/s"))
         .isInstanceOf(AmqpMessages.Poison.class).hasMessageStartingWith("the body is not JSON (5 bytes");
