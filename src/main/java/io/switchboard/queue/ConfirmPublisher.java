@@ -188,12 +188,15 @@ final class ConfirmPublisher {
       try {
         String exchange = m.exchange();
         String routingKey = m.routingKey();
+        boolean mandatory = m.mandatory();
         AMQP.BasicProperties properties = m.properties();
         if (m.delayMs() > 0) {
           long delay = Delays.round(m.delayMs());
           if (plugin) {
             exchange = Delays.PLUGIN_EXCHANGE;
             routingKey = m.queue();
+            // The plugin routes when the delay ends, so at publish time every message looks unroutable.
+            mandatory = false;
             Map<String, Object> headers = new HashMap<>(properties.getHeaders() == null ? Map.of() : properties.getHeaders());
             headers.put("x-delay", delay);
             properties = properties.builder().headers(headers).build();
@@ -203,7 +206,7 @@ final class ConfirmPublisher {
           }
         }
         pending.put(seq, p);
-        channel.basicPublish(exchange, routingKey, m.mandatory(), properties, m.body());
+        channel.basicPublish(exchange, routingKey, mandatory, properties, m.body());
         if (m.meters() != null) {
           m.meters().published.increment();
         }
