@@ -32,6 +32,9 @@ public final class Addresses {
    */
   public static final String QUEUE_PUBLISH = "switchboard.queue.publish";
 
+  /** Request (any body) → {@code {"queues": [{"name", "messages", "consumers", "dead_letters"}…]}}. */
+  public static final String QUEUE_LIST = "switchboard.queue.list";
+
   /** Request {@code {"queue"}} → {@code {"name", "messages", "consumers", "dead_letters"}}. */
   public static final String QUEUE_INSPECT = "switchboard.queue.inspect";
 

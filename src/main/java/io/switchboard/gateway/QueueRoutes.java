@@ -11,8 +11,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Hub queues over REST: publish (202 only once RabbitMQ confirmed), a queue's numbers, and moving
- * its dead letters back. Translates HTTP to requests on the RabbitMQ bridge and back, nothing more.
+ * Hub queues over REST: publish (202 only once RabbitMQ confirmed), the queues' numbers, and moving
+ * dead letters back. Translates HTTP to requests on the RabbitMQ bridge and back, nothing more.
  */
 final class QueueRoutes {
 
@@ -26,6 +26,7 @@ final class QueueRoutes {
   }
 
   void mount(Router router) {
+    router.get("/api/v1/queues").handler(ctx -> send(ctx, Addresses.QUEUE_LIST, new JsonObject(), 200));
     router.post("/api/v1/queues/:queue/messages").handler(this::publish);
     router.get("/api/v1/queues/:queue").handler(ctx -> ask(ctx, Addresses.QUEUE_INSPECT));
     router.post("/api/v1/queues/:queue/dead-letters/requeue").handler(ctx -> ask(ctx, Addresses.QUEUE_REQUEUE));

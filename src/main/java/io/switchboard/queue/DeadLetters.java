@@ -7,7 +7,10 @@ import com.rabbitmq.client.GetResponse;
 import io.switchboard.core.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.Collection;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -30,15 +33,37 @@ final class DeadLetters {
 
   /** {@code {"name","messages","consumers","dead_letters"}} as RabbitMQ counts them now. */
   Future<JsonObject> inspect(QueueSpec spec) {
-    return withChannel(channel -> {
-      AMQP.Queue.DeclareOk queue = channel.queueDeclarePassive(spec.name());
-      AMQP.Queue.DeclareOk dlq = channel.queueDeclarePassive(spec.deadLetterQueue());
-      return new JsonObject()
-          .put("name", spec.name())
-          .put("messages", queue.getMessageCount())
-          .put("consumers", queue.getConsumerCount())
-          .put("dead_letters", dlq.getMessageCount());
+    return withChannel(channel -> status(channel, spec));
+  }
+
+  /** {@code {"queues": [status…]}} for every configured queue; one RabbitMQ refuses says why. */
+  Future<JsonObject> inspectAll(Collection<QueueSpec> specs) {
+    return withChannel(first -> {
+      Channel channel = first;
+      JsonArray queues = new JsonArray();
+      for (QueueSpec spec : specs) {
+        try {
+          queues.add(status(channel, spec));
+        } catch (IOException e) {
+          queues.add(new JsonObject().put("name", spec.name()).put("error", RabbitLink.describe(e)));
+          channel = channel.getConnection().createChannel(); // the failed declaration closed the channel
+        }
+      }
+      if (channel != first && channel.isOpen()) {
+        channel.abort();
+      }
+      return new JsonObject().put("queues", queues);
     });
+  }
+
+  private static JsonObject status(Channel channel, QueueSpec spec) throws IOException {
+    AMQP.Queue.DeclareOk queue = channel.queueDeclarePassive(spec.name());
+    AMQP.Queue.DeclareOk dlq = channel.queueDeclarePassive(spec.deadLetterQueue());
+    return new JsonObject()
+        .put("name", spec.name())
+        .put("messages", queue.getMessageCount())
+        .put("consumers", queue.getConsumerCount())
+        .put("dead_letters", dlq.getMessageCount());
   }
 
   /**

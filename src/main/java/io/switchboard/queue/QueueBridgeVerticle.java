@@ -76,6 +76,9 @@ public final class QueueBridgeVerticle extends VerticleBase {
     EventBus eb = vertx.eventBus();
     List<Future<?>> ready = new ArrayList<>();
     ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_PUBLISH, this::publish).completion());
+    ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_LIST, m -> deadLetters.inspectAll(settings.queues().values())
+        .onSuccess(m::reply)
+        .onFailure(e -> Problem.from(e, Addresses.QUEUE_LIST).failReply(m))).completion());
     ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_INSPECT,
         m -> answer(m, spec -> deadLetters.inspect(spec))).completion());
     ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_REQUEUE,

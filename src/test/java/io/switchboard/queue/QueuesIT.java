@@ -196,6 +196,9 @@ class QueuesIT {
     assertThat(status.getInteger("consumers")).isEqualTo(1);
 
     fail.set(false);
+    JsonObject listed = Http.json(Http.get(hub.uri("/api/v1/queues"))).getJsonArray("queues").stream()
+        .map(JsonObject.class::cast).filter(q -> q.getString("name").equals(FAILING)).findFirst().orElseThrow();
+    assertThat(listed).isEqualTo(status);
     HttpResponse<String> requeue = Http.post(hub.uri("/api/v1/queues/" + FAILING + "/dead-letters/requeue"), "");
     assertThat(requeue.statusCode()).as(requeue.body()).isEqualTo(200);
     assertThat(Http.json(requeue).getInteger("moved")).isEqualTo(1);
