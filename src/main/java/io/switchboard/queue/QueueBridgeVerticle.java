@@ -67,7 +67,8 @@ public final class QueueBridgeVerticle extends VerticleBase {
       });
       for (QueueSpec spec : settings.queues().values()) {
         if (spec.consumed()) {
-          consumers.add(new QueueConsumer(vertx, spec, consumeLink, publisher, meters.get(spec.name()), source));
+          consumers.add(new QueueConsumer(vertx, spec, consumeLink, publisher, meters.get(spec.name()), source,
+              () -> Boolean.TRUE.equals(delayPlugin)));
         }
       }
     }

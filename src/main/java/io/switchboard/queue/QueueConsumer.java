@@ -17,6 +17,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.Queue;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -39,11 +40,14 @@ final class QueueConsumer {
   private final ConfirmPublisher publisher;
   private final QueueMeters meters;
   private final String source;
+  private final BooleanSupplier delayPlugin;
   private final Queue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean deliveriesScheduled = new AtomicBoolean();
   private final DeliveryOptions topicOptions = new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "amqp");
 
-  QueueConsumer(Vertx vertx, QueueSpec spec, RabbitLink link, ConfirmPublisher publisher, QueueMeters meters, String source) {
+  QueueConsumer(Vertx vertx, QueueSpec spec, RabbitLink link, ConfirmPublisher publisher, QueueMeters meters, String source,
+                BooleanSupplier delayPlugin) {
+    this.delayPlugin = delayPlugin;
     this.vertx = vertx;
     this.spec = spec;
     this.link = link;
@@ -74,10 +78,29 @@ final class QueueConsumer {
 
       @Override
       public void handleCancel(String consumerTag) {
-        log.error("RabbitMQ cancelled the consumer of queue {} (was it deleted?); it resumes on the next reconnect", spec.name());
+        log.error("RabbitMQ cancelled the consumer of queue {} (was it deleted?); declaring it again", spec.name());
+        link.runOnContext(() -> vertx.setTimer(1000, t -> link.execute(() -> redeclare(channel))));
       }
     });
     channel.addShutdownListener(cause -> reopenAfterChannelError(channel, cause));
+  }
+
+  /** Link thread: the queue went away under its consumer; put it back and consume again. */
+  private void redeclare(Channel cancelled) {
+    Connection connection = link.connection();
+    if (connection == null || !connection.isOpen() || cancelled.getConnection() != connection) {
+      return; // the link reconnects and reopens everything
+    }
+    try {
+      cancelled.abort();
+      Channel channel = connection.createChannel();
+      Topology.declareQueue(channel, spec, delayPlugin.getAsBoolean());
+      channel.close();
+      open(connection);
+      log.info("queue {} declared again; consuming", spec.name());
+    } catch (Exception e) {
+      log.error("cannot declare queue {} again: {}; it resumes on the next reconnect", spec.name(), RabbitLink.describe(e));
+    }
   }
 
   private void reopenAfterChannelError(Channel channel, ShutdownSignalException cause) {

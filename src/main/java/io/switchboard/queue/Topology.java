@@ -28,11 +28,7 @@ final class Topology {
       channel.exchangeDeclare(settings.topicExchange(), "topic", true);
       for (QueueSpec spec : settings.queues().values()) {
         try {
-          channel.queueDeclare(spec.deadLetterQueue(), true, false, false, spec.deadLetterArguments());
-          channel.queueDeclare(spec.name(), true, false, false, spec.arguments());
-          if (delayPlugin) {
-            channel.queueBind(spec.name(), Delays.PLUGIN_EXCHANGE, spec.name());
-          }
+          declareQueue(channel, spec, delayPlugin);
         } catch (Exception e) {
           String reason = RabbitLink.describe(e);
           if (broken.put(spec.name(), "RabbitMQ refused to declare queue '" + spec.name() + "': " + reason) == null) {
@@ -48,6 +44,15 @@ final class Topology {
       }
     }
     return broken;
+  }
+
+  /** One queue with its dead-letter queue (and its delayed-message binding). */
+  static void declareQueue(Channel channel, QueueSpec spec, boolean delayPlugin) throws java.io.IOException {
+    channel.queueDeclare(spec.deadLetterQueue(), true, false, false, spec.deadLetterArguments());
+    channel.queueDeclare(spec.name(), true, false, false, spec.arguments());
+    if (delayPlugin) {
+      channel.queueBind(spec.name(), Delays.PLUGIN_EXCHANGE, spec.name());
+    }
   }
 
   private static Channel reopen(Connection connection, Channel channel) throws Exception {

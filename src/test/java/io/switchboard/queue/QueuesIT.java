@@ -41,6 +41,7 @@ class QueuesIT {
   private static final String SHORT_LIVED = RUN + ".short-lived";
   private static final String BOUNDED = RUN + ".bounded";
   private static final String QUORUM = RUN + ".quorum";
+  private static final String PHOENIX = RUN + ".phoenix";
   private static final String RPC = RUN + ".rpc";
   private static final String FEED = RUN + ".feed";
   private static final String FEED_TOPIC = RUN.replace('_', '-') + ".fed";
@@ -63,6 +64,7 @@ class QueuesIT {
         .add(new JsonObject().put("name", SHORT_LIVED))
         .add(new JsonObject().put("name", BOUNDED).put("max_length", 1).put("overflow", "reject-publish"))
         .add(new JsonObject().put("name", QUORUM).put("type", "quorum").put("handler", "test.quorum." + RUN))
+        .add(new JsonObject().put("name", PHOENIX).put("handler", "test.phoenix." + RUN))
         .add(new JsonObject().put("name", RPC).put("handler", "test.rpc." + RUN))
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
     hub = TestHub.start(new JsonObject().put("rabbitmq", new JsonObject()
@@ -77,7 +79,7 @@ class QueuesIT {
       hub.close();
     }
     if (amqp != null) {
-      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, RPC, FEED)) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED)) {
         amqp.delete(q, q + ".dlq");
       }
       amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
@@ -313,6 +315,23 @@ class QueuesIT {
     BlockingQueue<Message<JsonObject>> seen = handler("test.quorum." + RUN, m -> m.reply(null));
     String id = postOk(QUORUM, "", "{\"q\":true}", "ce-type", "t");
     assertThat(poll(seen).body().getString("id")).isEqualTo(id);
+  }
+
+  @Test
+  void aQueueDeletedUnderItsConsumerIsDeclaredAgainAndConsumed() throws Exception {
+    BlockingQueue<Message<JsonObject>> seen = handler("test.phoenix." + RUN, m -> m.reply(null));
+    amqp.delete(PHOENIX);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    HttpResponse<String> response = post(PHOENIX, "", "{}", "ce-type", "t");
+    while (response.statusCode() != 202 && System.nanoTime() < deadline) {
+      // Until it is back, RabbitMQ returns the message unroutable and the publisher says so.
+      assertProblem(response, 503, "unavailable");
+      assertThat(Http.json(response).getString("detail")).contains("could not route");
+      Thread.sleep(100);
+      response = post(PHOENIX, "", "{}", "ce-type", "t");
+    }
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    assertThat(poll(seen).body().getString("id")).isEqualTo(Http.json(response).getString("id"));
   }
 
   @Test
