@@ -8,6 +8,7 @@
 //   {"id":4,"op":"bind","exchange":"x","pattern":"a.*"}     -> {"id":4,"ok":true,"queue":"amq.gen-…"}, then message events
 //   {"id":5,"op":"rpc","queue":"q","body":"…","correlationId":"c"} -> {"event":"reply",…} when the answer arrives
 //   {"id":6,"op":"delete","queue":"q"}                      -> {"id":6,"ok":true}
+//   {"id":7,"op":"declare","queue":"q","options":{…amqplib assertQueue options}} -> {"id":7,"ok":true}
 'use strict';
 const amqp = require('amqplib');
 const readline = require('readline');
@@ -72,6 +73,12 @@ async function main() {
           (err) => (err ? reject(err) : resolve()));
       });
       return { replyTo: queue };
+    },
+    async declare(c) {
+      const channel = await connection.createChannel();
+      await channel.assertQueue(c.queue, c.options || {});
+      await channel.close();
+      return {};
     },
     async delete(c) {
       const channel = await connection.createChannel();

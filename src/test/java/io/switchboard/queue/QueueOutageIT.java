@@ -129,6 +129,26 @@ class QueueOutageIT {
   }
 
   @Test
+  void aQueueRabbitMQRefusesToDeclareAnswers503WithTheReasonAndTheOthersWork() throws Exception {
+    String run = Services.unique("sbq");
+    String clashing = run + ".clashing";
+    String fine = run + ".fine";
+    try (AmqpClient amqp = AmqpClient.connect()) {
+      amqp.declare(clashing, new JsonObject().put("durable", true).put("arguments", new JsonObject().put("x-max-length", 5)));
+      JsonObject conf = new JsonObject().put("rabbitmq", new JsonObject().put("uri", Services.RABBITMQ_URI)
+          .put("queues", new JsonArray().add(new JsonObject().put("name", clashing)).add(new JsonObject().put("name", fine))));
+      try (TestHub hub = TestHub.start(conf, "gateway", "topic-router", "rabbitmq-bridge")) {
+        HttpResponse<String> refused = publish(hub, clashing, 1);
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(Http.json(refused).getString("detail")).contains("refused to declare").contains("PRECONDITION_FAILED");
+        assertThat(publish(hub, fine, 2).statusCode()).isEqualTo(202);
+      } finally {
+        amqp.delete(clashing, clashing + ".dlq", fine, fine + ".dlq");
+      }
+    }
+  }
+
+  @Test
   void twoHubsShareAQueueWithoutProcessingAMessageTwice() throws Exception {
     Services.require(Services.Service.RABBITMQ);
     String queue = Services.unique("sbq") + ".shared";

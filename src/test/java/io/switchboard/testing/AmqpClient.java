@@ -206,6 +206,10 @@ public final class AmqpClient implements AutoCloseable {
     return reply;
   }
 
+  public void declare(String queue, JsonObject options) {
+    call(new JsonObject().put("op", "declare").put("queue", queue).put("options", options));
+  }
+
   public void delete(String... queues) {
     for (String queue : queues) {
       call(new JsonObject().put("op", "delete").put("queue", queue));
