@@ -69,7 +69,10 @@ class QueuesIT {
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
     hub = TestHub.start(new JsonObject().put("rabbitmq", new JsonObject()
         .put("uri", Services.RABBITMQ_URI)
-        .put("queues", queues)), "gateway", "topic-router", "rabbitmq-bridge");
+        .put("queues", queues)),
+        // Two bridge instances: what one node with more than one does (each consumes, one forwards topics).
+        d -> d.name().equals("rabbitmq-bridge") ? d.withInstances(2) : d,
+        "gateway", "topic-router", "rabbitmq-bridge");
     amqp = AmqpClient.connect();
   }
 
@@ -195,7 +198,7 @@ class QueuesIT {
     }
     JsonObject status = awaitQueue(FAILING, 0, 1);
     assertThat(status.getString("name")).isEqualTo(FAILING);
-    assertThat(status.getInteger("consumers")).isEqualTo(1);
+    assertThat(status.getInteger("consumers")).isEqualTo(2);
 
     fail.set(false);
     JsonObject listed = Http.json(Http.get(hub.uri("/api/v1/queues"))).getJsonArray("queues").stream()
@@ -286,6 +289,10 @@ class QueuesIT {
     JsonObject envelope = new JsonObject(message.getString("body"));
     assertThat(envelope.getString("id")).isEqualTo(Http.json(published).getString("id"));
     assertThat(envelope.getJsonObject("data")).isEqualTo(new JsonObject().put("o", 1));
+    // A sentinel: whatever arrives before it shows a duplicate or a message that should not match.
+    Http.post(hub.uri("/api/v1/topics/" + prefix + ".orders.done"), "{\"o\":3}", "ce-type", "order.done");
+    JsonObject sentinel = amqp.next(queue, WAIT);
+    assertThat(new JsonObject(sentinel.getString("body")).getJsonObject("data")).isEqualTo(new JsonObject().put("o", 3));
     assertThat(amqp.drain(queue)).isEmpty();
   }
 
