@@ -82,6 +82,11 @@ final class RabbitLink {
     ConnectionFactory factory = new ConnectionFactory();
     try {
       factory.setUri(settings.uri());
+      if (settings.uri().regionMatches(true, 0, "amqps:", 0, 6)) {
+        // setUri alone trusts every certificate: check the broker's against the JVM's trust store.
+        factory.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
+        factory.enableHostnameVerification();
+      }
     } catch (Exception e) {
       throw new IllegalArgumentException("rabbitmq.uri: not an AMQP URI (" + Backend.redact(settings.uri()) + "): " + e.getMessage());
     }

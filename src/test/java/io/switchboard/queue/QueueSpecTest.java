@@ -71,4 +71,16 @@ class QueueSpecTest {
     assertThat(settings.topicExchange()).isEqualTo("switchboard.topics");
     assertThat(settings.topicPatterns()).hasSize(1);
   }
+
+  @Test
+  void amqpsChecksTheBrokersCertificate() {
+    JsonObject conf = new JsonObject().put("node", new JsonObject().put("id", "n"))
+        .put("rabbitmq", new JsonObject().put("uri", "amqps://u:p@broker.example:5671"));
+    com.rabbitmq.client.ConnectionFactory factory = RabbitLink.factory(BridgeSettings.from(conf), "test");
+    assertThat(factory.isSSL()).isTrue();
+    assertThat(factory.getPort()).isEqualTo(5671);
+    assertThatThrownBy(() -> RabbitLink.factory(BridgeSettings.from(conf.put("rabbitmq",
+        new JsonObject().put("uri", "http://u:secret@x"))), "test"))
+        .hasMessageContaining("rabbitmq.uri").hasMessageNotContaining("secret");
+  }
 }
