@@ -37,6 +37,21 @@ public final class Addresses {
    */
   public static final String TOPICS_HISTORY = "switchboard.topics.history";
 
+  /**
+   * Request {@code {"queue", "event", "priority"?, "delay_ms"?, "ttl_ms"?, "reply_to"?, "headers"?}} →
+   * {@code {"id", "queue"}} once RabbitMQ confirmed the message: publish to a hub queue.
+   */
+  public static final String QUEUE_PUBLISH = "switchboard.queue.publish";
+
+  /** Request (any body) → {@code {"queues": [{"name", "messages", "consumers", "dead_letters"}…]}}. */
+  public static final String QUEUE_LIST = "switchboard.queue.list";
+
+  /** Request {@code {"queue"}} → {@code {"name", "messages", "consumers", "dead_letters"}}. */
+  public static final String QUEUE_INSPECT = "switchboard.queue.inspect";
+
+  /** Request {@code {"queue"}} → {@code {"queue", "moved"}}: dead letters moved back to their queue. */
+  public static final String QUEUE_REQUEUE = "switchboard.queue.requeue";
+
   /** Header naming where a published message came from (e.g. {@code redis}), so relays never loop. */
   public static final String ORIGIN_HEADER = "switchboard-origin";
 

@@ -76,6 +76,7 @@ public final class GatewayVerticle extends VerticleBase {
     new MessagingRoutes(vertx, conf).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
     mountConsole(router);
+    new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);

@@ -1,5 +1,6 @@
 package io.switchboard.testing;
 
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +30,22 @@ public final class NodeClients {
     }
   }
 
-  private static synchronized void installOnce() {
-    if (!Files.isDirectory(DIR.resolve("node_modules"))) {
-      exec(List.of("npm", "ci", "--no-audit", "--no-fund"), Duration.ofMinutes(5));
+  /** Installs the packages of src/test/node (npm ci) unless every one of them is there already. */
+  public static synchronized void installOnce() {
+    try {
+      JsonObject dependencies = new JsonObject(Files.readString(DIR.resolve("package.json"))).getJsonObject("dependencies");
+      if (dependencies.fieldNames().stream().allMatch(name -> Files.isDirectory(DIR.resolve("node_modules").resolve(name)))) {
+        return;
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot read src/test/node/package.json", e);
     }
+    exec(List.of("npm", "ci", "--no-audit", "--no-fund"), Duration.ofMinutes(5));
+  }
+
+  /** The directory of the Node.js clients. */
+  public static Path dir() {
+    return DIR;
   }
 
   private static String exec(List<String> command, Duration timeout) {
