@@ -26,6 +26,7 @@ class EventBus:
         self._handlers = {}   # address -> callback(message)
         self._replies = {}    # reply address -> queue
         self.errors = queue.Queue()
+        self._pongs = queue.Queue()
         threading.Thread(target=self._read_loop, daemon=True).start()
 
     # -- topics ---------------------------------------------------------------------------------
@@ -68,6 +69,14 @@ class EventBus:
         """Refuses a message that arrived with a replyAddress (the hub retries it)."""
         self._write({"type": "send", "address": message["replyAddress"], "failureCode": code, "message": reason})
 
+    def ping(self, timeout=None):
+        """Round trip to the hub: frames are handled in order, so what was sent before is in place."""
+        self._write({"type": "ping"})
+        try:
+            self._pongs.get(timeout=timeout or self._timeout)
+        except queue.Empty:
+            raise BridgeError("no pong within %s s" % (timeout or self._timeout))
+
     def close(self):
         self._sock.close()
 
@@ -95,13 +104,12 @@ class EventBus:
                 (length,) = struct.unpack(">I", self._read_exactly(4))
                 frame = json.loads(self._read_exactly(length))
                 address = frame.get("address")
-                if address in self._replies:
+                if frame.get("type") == "pong":
+                    self._pongs.put(frame)
+                elif address in self._replies:
                     self._replies[address].put(frame)
                 elif frame.get("type") == "message" and address in self._handlers:
                     self._handlers[address](frame)
-                elif frame.get("type") == "err" and address is None and self._replies:
-                    # a refusal names no address: it answers the oldest request still waiting
-                    next(iter(self._replies.values())).put(frame)
                 elif frame.get("type") == "err":
                     self.errors.put(frame)
         except (ConnectionError, OSError):

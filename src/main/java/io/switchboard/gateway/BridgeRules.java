@@ -32,6 +32,9 @@ final class BridgeRules {
 
   private static final Logger log = LoggerFactory.getLogger(BridgeRules.class);
 
+  /** Vert.x reply addresses, standalone and clustered. */
+  private static final String REPLY_PREFIX = "__vertx.reply.";
+
   private final JsonObject conf;
   private final String source;
   private final String defaultType;
@@ -77,8 +80,12 @@ final class BridgeRules {
     if (address == null) {
       return true; // the bridge itself answers missing_address
     }
+    if (address.startsWith(REPLY_PREFIX)) {
+      return true; // a reply: the bridge lets it through only if it delivered the request
+    }
     boolean publish = event.type() == BridgeEventType.PUBLISH;
     if (!inboundRules.stream().anyMatch(rule -> rule.test(address))) {
+      log.debug("refused a {} message to {}: no inbound rule permits it", transport, address);
       return false;
     }
     try {

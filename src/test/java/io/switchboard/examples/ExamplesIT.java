@@ -1,0 +1,125 @@
+package io.switchboard.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.Http;
+import io.switchboard.testing.NodeClients;
+import io.switchboard.testing.Services;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Each example client under examples/ runs against a live hub and shows what it received. */
+class ExamplesIT {
+
+  private static final String QUEUE = Services.unique("examples_jobs");
+  private static final String HANDLER = "examples.jobs." + QUEUE;
+  private static TestHub hub;
+  private static int tcpPort;
+
+  @BeforeAll
+  static void start() {
+    Services.require(Services.Service.RABBITMQ);
+    tcpPort = TestHub.freePort();
+    hub = TestHub.start(new JsonObject()
+        .put("tcp_bridge", new JsonObject().put("port", tcpPort))
+        .put("bridge", new JsonObject()
+            .put("inbound", new JsonArray()
+                .add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
+                .add(new JsonObject().put("address", "switchboard.topics.publish"))
+                .add(new JsonObject().put("address", "switchboard.topics.watch"))
+                .add(new JsonObject().put("address", "switchboard.queue.publish")))
+            .put("outbound", new JsonArray()
+                .add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
+                .add(new JsonObject().put("address_regex", "switchboard\\.watch\\..+"))
+                .add(new JsonObject().put("address", HANDLER))))
+        .put("rabbitmq", new JsonObject().put("uri", Services.RABBITMQ_URI)
+            .put("queues", new JsonArray().add(new JsonObject().put("name", QUEUE).put("handler", HANDLER)))));
+  }
+
+  @AfterAll
+  static void stop() {
+    hub.close();
+  }
+
+  private static String base() {
+    return "http://127.0.0.1:" + hub.port;
+  }
+
+  @Test
+  void pythonOverTheTcpBridge() throws Exception {
+    String topic = "examples.greetings." + QUEUE;
+    List<String> lines = run(Path.of("examples/python"), Map.of(), "python3", "worker.py", "--port", String.valueOf(tcpPort),
+        "--queue", QUEUE, "--handler", HANDLER, "--topic", topic);
+    JsonObject published = find(lines, "published");
+    JsonObject queued = find(lines, "queued");
+    JsonObject greeting = find(lines, "greeting");
+    JsonObject job = find(lines, "job");
+    assertThat(published.getString("published")).isNotBlank();
+    assertThat(greeting.getJsonObject("greeting").getString("id")).isEqualTo(published.getString("published"));
+    assertThat(greeting.getJsonObject("greeting").getJsonObject("data").getString("from")).isEqualTo("python");
+    assertThat(queued.getJsonObject("queued").getString("queue")).isEqualTo(QUEUE);
+    assertThat(job.getJsonObject("job").getString("id")).isEqualTo(queued.getJsonObject("queued").getString("id"));
+    assertThat(job.getJsonObject("job").getJsonObject("data").getInteger("n")).isEqualTo(7);
+    // the reply acked the job: nothing left in the queue, nothing dead-lettered
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    JsonObject state;
+    do {
+      state = Http.json(Http.get(hub.uri("/api/v1/queues/" + QUEUE)));
+      Thread.sleep(100);
+    } while ((state.getInteger("messages") != 0 || !metrics().contains("switchboard_queue_acked_total{queue=\"" + QUEUE + "\"} 1.0"))
+        && System.nanoTime() < deadline);
+    assertThat(state.getInteger("messages")).isZero();
+    assertThat(state.getInteger("dead_letters")).isZero();
+    assertThat(metrics()).contains("switchboard_queue_acked_total{queue=\"" + QUEUE + "\"} 1.0");
+  }
+
+  @Test
+  void nodeOverTheSockJsBridge() throws Exception {
+    List<String> lines = run(Path.of("examples/node"), Map.of("NODE_PATH", NodeClients.dir().resolve("node_modules").toString()),
+        "node", "bridge-client.cjs", base());
+    JsonObject published = find(lines, "published").getJsonObject("published");
+    JsonObject received = find(lines, "received").getJsonObject("received");
+    assertThat(received.getString("topic")).isEqualTo(published.getString("topic")).startsWith("examples.node.");
+    assertThat(received.getJsonObject("event").getString("id")).isEqualTo(published.getString("id"));
+    assertThat(received.getJsonObject("event").getString("type")).isEqualTo("node.said");
+  }
+
+  @Test
+  void aBrowserPageFromAnotherOrigin() {
+    NodeClients.requireChromium();
+    assertThat(NodeClients.run(Duration.ofSeconds(60), "examples-browser.mjs", base())).contains("OK examples-browser");
+  }
+
+  private static String metrics() {
+    return Http.get(hub.uri("/metrics")).body();
+  }
+
+  private static JsonObject find(List<String> lines, String key) {
+    return lines.stream().filter(l -> l.startsWith("{")).map(JsonObject::new).filter(j -> j.containsKey(key)).findFirst()
+        .orElseThrow(() -> new AssertionError("no \"" + key + "\" line in:\n" + String.join("\n", lines)));
+  }
+
+  private static List<String> run(Path dir, Map<String, String> env, String... command) throws IOException, InterruptedException {
+    NodeClients.installOnce();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    boolean finished = process.waitFor(60, TimeUnit.SECONDS);
+    String output = new String(process.getInputStream().readAllBytes());
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    assertThat(finished && process.exitValue() == 0).as(String.join(" ", command) + ":\n" + output).isTrue();
+    return output.lines().toList();
+  }
+}
