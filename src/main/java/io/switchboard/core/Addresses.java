@@ -70,6 +70,16 @@ public final class Addresses {
 
   public static final String SCOPE_NODE = "node";
 
+  /**
+   * Header on a publish: {@value #EFFECTS_NONE} keeps it off {@link #TOPICS_PUBLISHED}, so what
+   * must happen once per message cluster-wide (webhooks, the AMQP exchange) does not. For a message
+   * that every node receives from the same source (Redis): one node, the first of the roster, lets
+   * its copy have those effects.
+   */
+  public static final String EFFECTS_HEADER = "switchboard-effects";
+
+  public static final String EFFECTS_NONE = "none";
+
   /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
   public static String ready(String check) {
     return "switchboard.ready." + check;

@@ -1,6 +1,7 @@
 package io.switchboard.pubsub;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.NodeRoster;
 import io.switchboard.core.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -57,9 +58,14 @@ final class RedisInbound {
   private long heartbeatsAcked;
   private long heartbeatsSeen;
 
+  private final NodeRoster roster;
+  private final DeliveryOptions publishWithoutEffects = new DeliveryOptions(publishOptions)
+      .addHeader(Addresses.EFFECTS_HEADER, Addresses.EFFECTS_NONE);
+
   RedisInbound(EventBus eventBus, RedisRelaySettings settings, String heartbeatChannel, RedisMessages messages,
-               RedisRelayMetrics metrics) {
+               RedisRelayMetrics metrics, NodeRoster roster) {
     this.eventBus = eventBus;
+    this.roster = roster;
     this.patterns = settings.subscribePatterns();
     this.heartbeatChannel = heartbeatChannel;
     this.messages = messages;
@@ -168,7 +174,8 @@ final class RedisInbound {
       paused = conn;
       conn.pause();
     }
-    eventBus.request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event), publishOptions)
+    eventBus.request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event),
+            roster.isFirst() ? publishOptions : publishWithoutEffects)
         .onComplete(ar -> {
           inFlight--;
           if (ar.succeeded()) {

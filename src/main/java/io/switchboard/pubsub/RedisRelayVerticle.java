@@ -1,6 +1,7 @@
 package io.switchboard.pubsub;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.NodeRoster;
 import io.switchboard.core.TopicEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -58,6 +59,7 @@ public final class RedisRelayVerticle extends VerticleBase {
   private RedisLink publisher;
   private RedisLink subscriber;
   private RedisInbound inbound;
+  private NodeRoster roster;
   private RedisOutbound outbound;
   private long heartbeatTimer = -1;
 
@@ -87,6 +89,9 @@ public final class RedisRelayVerticle extends VerticleBase {
     }
     if (heartbeatTimer >= 0) {
       vertx.cancelTimer(heartbeatTimer);
+    }
+    if (roster != null) {
+      roster.close();
     }
     outbound.discard();
     // Hand over only once the connections are closed, so no Redis message enters twice.
@@ -124,7 +129,10 @@ public final class RedisRelayVerticle extends VerticleBase {
     active = true;
     String nodeId = config().getJsonObject("node").getString("id");
     RedisRelayMetrics metrics = new RedisRelayMetrics(vertx);
-    RedisMessages messages = new RedisMessages(settings, nodeId, "/switchboard/" + nodeId + "/redis");
+    // What this hub wrote to Redis comes back through every node's subscription: every node of the
+    // cluster must recognise it, so the mark names the cluster (or the node when standalone).
+    String relayId = vertx.isClustered() ? "cluster:" + config().getJsonObject("cluster").getString("name") : nodeId;
+    RedisMessages messages = new RedisMessages(settings, relayId, "/switchboard/" + nodeId + "/redis");
     RedisOptions options = new RedisOptions().setConnectionString(settings.uri()).setMaxPoolSize(1);
     options.getNetClientOptions().setConnectTimeout(RedisLink.ATTEMPT_TIMEOUT_MS);
     // Outside the prefix, and unique to this instance: the subscriber's proof of life.
@@ -135,7 +143,8 @@ public final class RedisRelayVerticle extends VerticleBase {
         conn -> outbound.drain(), metrics.publisherReconnects, metrics.publisherConnected);
     outbound.link(publisher);
     if (settings.inboundEnabled()) {
-      inbound = new RedisInbound(vertx.eventBus(), settings, heartbeatChannel, messages, metrics);
+      roster = new NodeRoster(vertx, nodeId);
+      inbound = new RedisInbound(vertx.eventBus(), settings, heartbeatChannel, messages, metrics, roster);
       subscriber = new RedisLink(vertx, options, "subscriber", settings, inbound::subscribe,
           conn -> inbound.connected(), metrics.subscriberReconnects, metrics.subscriberConnected);
       inbound.link(subscriber);

@@ -114,7 +114,9 @@ public final class TopicRouterVerticle extends VerticleBase {
       DeliveryOptions scope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER)) ? LOCAL : CLUSTER;
       eventBus.publish(FANOUT, accepted, scope);
       eventBus.publish(Addresses.topic(topic), envelope.toJson(), scope);
-      eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
+      if (!Addresses.EFFECTS_NONE.equals(message.headers().get(Addresses.EFFECTS_HEADER))) {
+        eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
+      }
       published.increment();
       message.reply(new JsonObject().put("id", envelope.id()).put("topic", topic));
     } catch (Problem problem) {
