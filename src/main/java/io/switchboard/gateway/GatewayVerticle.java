@@ -25,6 +25,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private HttpServer server;
   private TopicRoutes topics;
+  private StreamRoutes streams;
 
   @Override
   public Future<?> start() {
@@ -40,6 +41,8 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024)));
     topics.mount(router);
+    streams = new StreamRoutes(vertx, conf);
+    streams.mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
@@ -61,6 +64,9 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> stop() {
     if (topics != null) {
       topics.closeAll();
+    }
+    if (streams != null) {
+      streams.closeAll();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }
