@@ -77,7 +77,8 @@ public final class EventStoreVerticle extends VerticleBase {
         batchSizes::record);
     subscriptions = new Subscriptions(vertx, store, upcasters, positive(es, "subscription_batch", 256),
         positive(es, "subscription_timeout_ms", 30_000), positive(es, "max_subscriptions", 10_000),
-        Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"));
+        Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"),
+        e -> db.problem(e, "subscription"));
     appendedEvents = Counter.builder("switchboard.eventstore.appended").description("Events appended")
         .register(Metrics.registry());
     conflicts = Counter.builder("switchboard.eventstore.conflicts").description("Appends refused with 409")

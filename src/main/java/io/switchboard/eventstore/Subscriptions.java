@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ final class Subscriptions {
   private final long timeoutMs;
   private final int max;
   private final AtomicLong gauge;
+  private final Consumer<Throwable> onReadFailure;
   private final Map<String, Subscription> open = new HashMap<>();
   private long knownHead;
 
@@ -84,7 +86,10 @@ final class Subscriptions {
     }
   }
 
-  Subscriptions(Vertx vertx, SqlEventStore store, Upcasters upcasters, int batch, long timeoutMs, int max, AtomicLong gauge) {
+  /** @param onReadFailure told of each failed read (the database may need to reconnect) */
+  Subscriptions(Vertx vertx, SqlEventStore store, Upcasters upcasters, int batch, long timeoutMs, int max, AtomicLong gauge,
+                Consumer<Throwable> onReadFailure) {
+    this.onReadFailure = onReadFailure;
     this.vertx = vertx;
     this.store = store;
     this.upcasters = upcasters;
@@ -192,6 +197,7 @@ final class Subscriptions {
       }
       if (read.failed()) {
         s.busy = false;
+        onReadFailure.accept(read.cause());
         log.debug("subscription {} cannot read, retrying: {}", s.id, read.cause().toString());
         vertx.setTimer(RETRY_MS, t -> pump(s));
         return;

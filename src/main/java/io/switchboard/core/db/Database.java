@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -39,14 +40,16 @@ public final class Database {
   private static final int H2_POOL_SIZE = 4;
 
   private final Vertx vertx;
-  private final Pool pool;
+  private final Supplier<Pool> opener;
+  private volatile Pool pool;
   private final Dialect dialect;
   private final String schema;
   private final String description;
 
-  private Database(Vertx vertx, Pool pool, Dialect dialect, String schema, String description) {
+  private Database(Vertx vertx, Supplier<Pool> opener, Dialect dialect, String schema, String description) {
     this.vertx = vertx;
-    this.pool = pool;
+    this.opener = opener;
+    this.pool = opener.get();
     this.dialect = dialect;
     this.schema = schema;
     this.description = description;
@@ -83,15 +86,16 @@ public final class Database {
     connect.addProperty("search_path", schema);
     connect.addProperty("application_name", applicationName.length() > 63 ? applicationName.substring(0, 63) : applicationName);
     int connectTimeout = pg.getInteger("connect_timeout_ms", 5000);
-    Pool pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))
-            .setConnectionTimeout(connectTimeout).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+    PoolOptions poolOptions = new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))
+        .setConnectionTimeout(connectTimeout).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    Supplier<Pool> opener = () -> PgBuilder.pool()
+        .with(poolOptions)
         .with(new NetClientOptions().setConnectTimeout(connectTimeout))
         .connectingTo(connect)
         .using(vertx)
         .build();
     String where = connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
-    return new Database(vertx, pool, Dialect.POSTGRES, schema, "PostgreSQL " + where + " (schema " + schema + ")");
+    return new Database(vertx, opener, Dialect.POSTGRES, schema, "PostgreSQL " + where + " (schema " + schema + ")");
   }
 
   private static Database openH2(Vertx vertx, String dataDir, String schema) {
@@ -109,11 +113,12 @@ public final class Database {
     // WRITE_DELAY=0: a commit reaches the file before the append is acknowledged.
     String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000"
         + ";INIT=CREATE SCHEMA IF NOT EXISTS " + schema + "\\;SET SCHEMA " + schema;
-    Pool pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword(""),
+    Supplier<Pool> opener = () -> JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url).setUser("sa").setPassword(""),
         new PoolOptions().setMaxSize(H2_POOL_SIZE));
-    return new Database(vertx, pool, Dialect.H2, schema, "H2 " + file + ".mv.db");
+    return new Database(vertx, opener, Dialect.H2, schema, "H2 " + file + ".mv.db");
   }
 
+  /** The pool to run statements on (take it per call: it is replaced after a lost H2 session). */
   public Pool pool() {
     return pool;
   }
@@ -178,6 +183,7 @@ public final class Database {
       return problem;
     }
     if (Dialect.isUnavailable(failure)) {
+      renewIfLost(failure);
       return new Problem(503, "database-unavailable", "Service unavailable",
           what + ": the database (" + description + ") is unavailable: " + reason(failure));
     }
@@ -187,6 +193,19 @@ public final class Database {
   private static String reason(Throwable failure) {
     String message = failure.getMessage();
     return message == null ? failure.getClass().getSimpleName() : message.lines().findFirst().orElse("");
+  }
+
+  /**
+   * The PostgreSQL pool drops connections the server closed; the JDBC pool keeps handing out an H2
+   * session that was aborted (or a database H2 closed after an interrupted write), so after such a
+   * failure the whole pool is replaced and the next call opens the file again.
+   */
+  private synchronized void renewIfLost(Throwable failure) {
+    if (dialect == Dialect.H2 && Dialect.sqlState(failure) != null) {
+      Pool lost = pool;
+      pool = opener.get();
+      lost.close();
+    }
   }
 
   public Future<Void> close() {
