@@ -84,6 +84,8 @@ public final class Database {
     }
     // Unqualified table names resolve in the configured schema; the migrations create it.
     connect.addProperty("search_path", schema);
+    // Named statements, parsed once per connection: the store runs the same few statements all day.
+    connect.setCachePreparedStatements(true);
     connect.addProperty("application_name", applicationName.length() > 63 ? applicationName.substring(0, 63) : applicationName);
     int connectTimeout = pg.getInteger("connect_timeout_ms", 5000);
     PoolOptions poolOptions = new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))
