@@ -88,7 +88,7 @@ final class SqlEventStore {
 
   /** One outcome per request, in order: an {@link Appended} or the {@link Problem} to answer. */
   Future<List<Object>> append(List<AppendRequest> batch) {
-    return db.inTransaction(conn -> write(conn, batch, false))
+    return db.inPipelinedTransaction((conn, commit) -> write(conn, commit, batch, false))
         .recover(failure -> {
           if (!Dialect.isUniqueViolation(failure)) {
             return Future.failedFuture(failure);
@@ -97,7 +97,7 @@ final class SqlEventStore {
           // append per transaction, ids looked up, so each gets its own precise answer.
           Future<List<Object>> chain = Future.succeededFuture(new ArrayList<>());
           for (AppendRequest request : batch) {
-            chain = chain.compose(outcomes -> db.inTransaction(conn -> write(conn, List.of(request), true))
+            chain = chain.compose(outcomes -> db.inPipelinedTransaction((conn, commit) -> write(conn, commit, List.of(request), true))
                 .recover(e -> Dialect.isUniqueViolation(e) ? lostRace(request) : Future.failedFuture(e))
                 .map(one -> {
                   outcomes.add(one.get(0));
@@ -112,7 +112,7 @@ final class SqlEventStore {
     return currentVersion(request.stream()).map(current -> List.of(wrongVersion(request, current)));
   }
 
-  private Future<List<Object>> write(SqlConnection conn, List<AppendRequest> batch, boolean lookUpIds) {
+  private Future<List<Object>> write(SqlConnection conn, Database.Commit commit, List<AppendRequest> batch, boolean lookUpIds) {
     // One round trip: the lock, then (same pipeline, so after the lock is granted) the versions.
     Future<RowSet<Row>> head = conn.preparedQuery(lockHead).execute();
     Set<String> streams = new LinkedHashSet<>();
@@ -129,7 +129,7 @@ final class SqlEventStore {
       }
       Plan plan = plan(batch, current, ids.result(), lastPosition);
       if (plan.needsIds().isEmpty()) {
-        return insert(conn, plan);
+        return insert(conn, commit, plan);
       }
       // Some expectations failed: the writer may be retrying an append that already committed.
       return findIds(conn, plan.needsIds())
@@ -140,7 +140,7 @@ final class SqlEventStore {
             if (lookUpIds) {
               checked.addAll(batch);
             }
-            return insert(conn, plan(batch, current, merged, checked, lastPosition));
+            return insert(conn, commit, plan(batch, current, merged, checked, lastPosition));
           });
     });
   }
@@ -251,13 +251,13 @@ final class SqlEventStore {
     });
   }
 
-  private Future<List<Object>> insert(SqlConnection conn, Plan plan) {
+  private Future<List<Object>> insert(SqlConnection conn, Database.Commit commit, Plan plan) {
     if (plan.rows().isEmpty()) {
       return Future.succeededFuture(plan.outcomes());
     }
     Future<?> events = conn.preparedQuery(insertEvent).executeBatch(plan.rows());
     Future<?> head = conn.preparedQuery(updateHead).execute(Tuple.of(plan.lastPosition()));
-    return Future.all(events, head).map(plan.outcomes());
+    return commit.after(List.of(events, head)).map(plan.outcomes());
   }
 
   /**

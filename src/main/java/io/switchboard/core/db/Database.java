@@ -17,6 +17,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -167,6 +170,53 @@ public final class Database {
           .compose(tx -> done.transform(ar -> ar.succeeded()
               ? tx.commit().map(ar.result())
               : tx.rollback().transform(ignored -> Future.<T>failedFuture(ar.cause()))))
+          .eventually(conn::close);
+    });
+  }
+
+  /** Ends a transaction opened by {@link #inPipelinedTransaction}. */
+  public interface Commit {
+    /**
+     * Commits once {@code lastStatements} (already issued) succeed; the future fails, and nothing is
+     * committed, if any of them fails.
+     */
+    Future<Void> after(List<Future<?>> lastStatements);
+  }
+
+  /**
+   * A read-then-write transaction that costs one round trip fewer on PostgreSQL: BEGIN travels with
+   * the first statements, and COMMIT with the last ones, which {@code work} issues and passes to
+   * {@link Commit#after}. (The Vert.x transaction API sends COMMIT only once every statement has
+   * answered.) A statement that fails makes PostgreSQL turn that COMMIT into a rollback, and the
+   * future fails with the statement's error. On H2 (JDBC) this is an ordinary transaction.
+   * If {@code work} commits nothing, the transaction is ended when its future completes.
+   */
+  public <T> Future<T> inPipelinedTransaction(BiFunction<SqlConnection, Commit, Future<T>> work) {
+    if (dialect != Dialect.POSTGRES) {
+      return inTransaction(conn -> work.apply(conn, last -> Future.all(last).mapEmpty()));
+    }
+    return pool.getConnection().compose(conn -> {
+      boolean[] ended = new boolean[1];
+      Future<?> begun = conn.query("BEGIN").execute();
+      Future<T> result;
+      try {
+        result = work.apply(conn, last -> {
+          ended[0] = true;
+          List<Future<?>> all = new ArrayList<>(last);
+          all.add(conn.query("COMMIT").execute());
+          return Future.all(all).mapEmpty();
+        });
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      Future<T> done = result;
+      return Future.all(begun, done)
+          .compose(ok -> ended[0] ? Future.succeededFuture(done.result())
+              : conn.query("COMMIT").execute().map(done.result()))
+          // After a failure: end whatever is left of the transaction before the connection goes
+          // back (PostgreSQL only warns when there is none).
+          .recover(e -> conn.query("ROLLBACK").execute().transform(ignored -> Future.<T>failedFuture(
+              done.failed() ? done.cause() : e)))
           .eventually(conn::close);
     });
   }
