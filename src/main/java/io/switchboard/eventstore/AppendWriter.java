@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * The store instance's one writer: appends wait here while write transactions are under way, and
+ * The store instance's one writer: appends wait here while a write transaction is under way, and
  * the next transaction takes all that waited (up to {@code maxBatchEvents} events), so concurrent
  * writers share one lock, one commit and one disk flush (see {@link SqlEventStore}). Each append
  * still gets its own outcome. Runs on the verticle's event loop only.
@@ -23,20 +23,10 @@ final class AppendWriter {
   private final int maxPending;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final IntConsumer batchSizes;
-  private final int inFlight;
-  private int writing;
+  private boolean writing;
 
-  /**
-   * @param inFlight write transactions under way at once. On PostgreSQL a second one waits on the
-   *                 append lock while the first commits, its BEGIN, lock request and connection
-   *                 ready the moment the lock frees (a round trip hidden per batch); each reads
-   *                 versions and the head only once it holds the lock, so this needs nothing more.
-   *                 H2 runs a connection's statements on the verticle's ordered worker queue, where
-   *                 a transaction waiting for the lock would hold up the one holding it: 1 there.
-   */
-  AppendWriter(SqlEventStore store, int maxBatchEvents, int maxPending, int inFlight, IntConsumer batchSizes) {
+  AppendWriter(SqlEventStore store, int maxBatchEvents, int maxPending, IntConsumer batchSizes) {
     this.store = store;
-    this.inFlight = inFlight;
     this.batchSizes = batchSizes;
     this.maxBatchEvents = maxBatchEvents;
     this.maxPending = maxPending;
@@ -54,7 +44,7 @@ final class AppendWriter {
   }
 
   private void drain() {
-    if (writing >= inFlight || queue.isEmpty()) {
+    if (writing || queue.isEmpty()) {
       return;
     }
     List<Pending> batch = new ArrayList<>();
@@ -64,10 +54,10 @@ final class AppendWriter {
       events += next.request().events().size();
       batch.add(next);
     }
-    writing++;
+    writing = true;
     batchSizes.accept(batch.size());
     store.append(batch.stream().map(Pending::request).toList()).onComplete(result -> {
-      writing--;
+      writing = false;
       for (int i = 0; i < batch.size(); i++) {
         Promise<Appended> promise = batch.get(i).promise();
         if (result.failed()) {

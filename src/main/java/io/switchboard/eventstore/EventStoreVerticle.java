@@ -74,7 +74,7 @@ public final class EventStoreVerticle extends VerticleBase {
     DistributionSummary batchSizes = DistributionSummary.builder("switchboard.eventstore.batch.appends")
         .description("Appends committed per write transaction").register(Metrics.registry());
     writer = new AppendWriter(store, positive(es, "max_batch_events", 1000), positive(es, "max_pending_appends", 10_000),
-        db.dialect() == Dialect.POSTGRES ? 2 : 1, batchSizes::record);
+        batchSizes::record);
     subscriptions = new Subscriptions(vertx, store, upcasters, positive(es, "subscription_batch", 256),
         positive(es, "subscription_timeout_ms", 30_000), positive(es, "max_subscriptions", 10_000),
         Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"),

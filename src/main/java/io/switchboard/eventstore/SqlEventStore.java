@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,18 +36,37 @@ import java.util.Set;
  *
  * <h2>Conflicts</h2>
  * The unique constraints on (stream, version) and on the event id are the arbiters: no path writes
- * a version or an id twice. Under the lock the writer reads each stream's current version to number
- * the new events and answer a wrong expected version with 409 and the current version; a unique
- * violation (an event id stored before: a retry) sends the appends of the failed transaction
- * through one at a time with their ids looked up, which turns a retry at the same place into an
- * idempotent success and an id used elsewhere into 409.
+ * a version or an id twice, and no path reads a version and then trusts it without the lock. A
+ * wrong expected version is answered with 409 and the current version; a unique violation (an event
+ * id stored before: a retry) sends the appends of the failed transaction through one at a time
+ * with their ids looked up, which turns a retry at the same place into an idempotent success and an
+ * id used elsewhere into 409.
+ *
+ * <h2>Round trips</h2>
+ * When this writer knows from its own last commits the head and the last version of every stream
+ * in a batch (and every expectation holds against them), lock, inserts, head update and COMMIT go
+ * in one round trip, as cheap as a plain INSERT. Otherwise the versions and the head are read under
+ * the lock first (two round trips). What this writer knows can lag behind another writer, never run
+ * ahead of the database, so a stale plan always collides with the rows that writer stored, and the
+ * unique constraints turn it into a rollback and a second, reading attempt.
  */
 final class SqlEventStore {
 
   private static final String COLUMNS = "position, stream, version, id, type, event_time, dataversion, data, metadata";
 
+  private static final int KNOWN_STREAMS = 100_000;
+
   private final Database db;
   private final Dialect dialect;
+  /** Each stream's last version as this writer's commits left it (least recently used dropped). */
+  private final Map<String, Long> versions = new LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > KNOWN_STREAMS;
+    }
+  };
+  /** The head as this writer's last commit left it; -1 when unknown. */
+  private long head = -1;
   private final String lockHead;
   private final String currentVersion;
   private final String findId;
@@ -88,8 +108,25 @@ final class SqlEventStore {
 
   /** One outcome per request, in order: an {@link Appended} or the {@link Problem} to answer. */
   Future<List<Object>> append(List<AppendRequest> batch) {
+    Plan known = planFromCache(batch);
+    if (known == null) {
+      return readAndWrite(batch);
+    }
+    return db.inPipelinedTransaction((conn, commit) -> {
+      // The lock first (the statements run in order, so the inserts run holding it).
+      conn.preparedQuery(lockHead).execute();
+      return insert(conn, commit, known);
+    }).recover(failure -> {
+      forget(batch);
+      return Dialect.isUniqueViolation(failure) ? readAndWrite(batch) : Future.failedFuture(failure);
+    });
+  }
+
+  /** Reads the versions and the head under the lock, then writes: two round trips. */
+  private Future<List<Object>> readAndWrite(List<AppendRequest> batch) {
     return db.inPipelinedTransaction((conn, commit) -> write(conn, commit, batch, false))
         .recover(failure -> {
+          forget(batch);
           if (!Dialect.isUniqueViolation(failure)) {
             return Future.failedFuture(failure);
           }
@@ -106,6 +143,43 @@ final class SqlEventStore {
           }
           return chain;
         });
+  }
+
+  // ---------------------------------------------------------------- what the last commit left
+
+  /**
+   * The plan for a batch from what this writer's own commits left (each stream's last version,
+   * the head), without reading: one round trip, lock, inserts and commit together. Null when
+   * something is not known, or an expectation does not hold against it (the cache may be behind:
+   * only reads can tell). Knowledge can be behind (another writer appended since) but never ahead,
+   * so a plan built from it either is right or collides with the rows that writer stored: the
+   * unique constraints reject the transaction, and the batch goes through the reading path.
+   */
+  private Plan planFromCache(List<AppendRequest> batch) {
+    if (head < 0) {
+      return null;
+    }
+    Map<String, Long> current = new HashMap<>();
+    for (AppendRequest request : batch) {
+      Long version = versions.get(request.stream());
+      if (version == null) {
+        return null;
+      }
+      current.put(request.stream(), version);
+    }
+    Plan plan = plan(batch, current, null, head);
+    return plan.needsIds().isEmpty() ? plan : null;
+  }
+
+  private void remember(Plan plan) {
+    versions.putAll(plan.versionsAfter());
+    head = plan.lastPosition();
+  }
+
+  /** After a failure, what the batch touched is no longer known. */
+  private void forget(List<AppendRequest> batch) {
+    head = -1;
+    batch.forEach(r -> versions.remove(r.stream()));
   }
 
   private Future<List<Object>> lostRace(AppendRequest request) {
@@ -147,7 +221,12 @@ final class SqlEventStore {
 
   private record StoredRef(String stream, long version, long position) {}
 
-  private record Plan(List<Object> outcomes, List<Tuple> rows, long lastPosition, List<AppendRequest> needsIds) {}
+  /**
+   * @param versionsAfter each stream's last version once this transaction commits
+   * @param lastPosition  the head once it commits
+   */
+  private record Plan(List<Object> outcomes, List<Tuple> rows, long lastPosition, List<AppendRequest> needsIds,
+                      Map<String, Long> versionsAfter) {}
 
   private Plan plan(List<AppendRequest> batch, Map<String, Long> current, Map<String, StoredRef> ids, long lastPosition) {
     return plan(batch, current, ids, ids == null ? Set.of() : new HashSet<>(batch), lastPosition);
@@ -194,7 +273,7 @@ final class SqlEventStore {
       current.put(request.stream(), version);
       outcomes.add(new Appended(request.stream(), first, version, firstPosition, position, false, List.copyOf(written)));
     }
-    return new Plan(outcomes, rows, position, needsIds);
+    return new Plan(outcomes, rows, position, needsIds, current);
   }
 
   /**
@@ -253,11 +332,17 @@ final class SqlEventStore {
 
   private Future<List<Object>> insert(SqlConnection conn, Database.Commit commit, Plan plan) {
     if (plan.rows().isEmpty()) {
+      if (plan.needsIds().isEmpty()) {
+        remember(plan);
+      }
       return Future.succeededFuture(plan.outcomes());
     }
     Future<?> events = conn.preparedQuery(insertEvent).executeBatch(plan.rows());
-    Future<?> head = conn.preparedQuery(updateHead).execute(Tuple.of(plan.lastPosition()));
-    return commit.after(List.of(events, head)).map(plan.outcomes());
+    Future<?> newHead = conn.preparedQuery(updateHead).execute(Tuple.of(plan.lastPosition()));
+    return commit.after(List.of(events, newHead)).map(v -> {
+      remember(plan);
+      return plan.outcomes();
+    });
   }
 
   /**

@@ -134,7 +134,11 @@ final class StreamRoutes {
     StoreSse sse = new StoreSse(ctx);
     String address = "switchboard.gateway.subscription." + UUID.randomUUID();
     sse.consumer = vertx.eventBus().consumer(address, m -> {
-      sse.deliver((JsonObject) m.body(), () -> m.reply(null));
+      if (sse.closed) {
+        m.fail(410, "the client went away");   // the store ends the subscription at once
+      } else {
+        sse.deliver((JsonObject) m.body(), () -> m.reply(null));
+      }
     });
     JsonObject request = new JsonObject().put("stream", stream).put("category", ctx.request().getParam("category"))
         .put("after", after).put("address", address).put("heartbeat_ms", heartbeatMs);

@@ -5,6 +5,7 @@ import io.switchboard.testing.TestHub;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,7 +19,8 @@ import java.util.function.IntFunction;
  * 16 writers on distinct streams, appends of 100 events, and stream and $all reads of 1000-event
  * pages. Prints one line per figure.
  *
- * <p>usage: StoreBench pg|h2 SECONDS [POSTGRES_URI SCHEMA]
+ * <p>usage: StoreBench pg SECONDS POSTGRES_URI SCHEMA [PHASE…] | StoreBench h2 SECONDS [PHASE…], phases
+ * append1, append16, batch100, reads (default: all); each runs 3 s unmeasured first.
  */
 public final class StoreBench {
 
@@ -28,33 +30,56 @@ public final class StoreBench {
     String kind = args[0];
     int seconds = Integer.parseInt(args[1]);
     JsonObject overrides = new JsonObject().put("eventstore", new JsonObject().put("max_read_limit", 1000));
+    int phasesFrom = 2;
     if (kind.equals("pg")) {
       overrides.put("postgres", new JsonObject().put("uri", args[2]).put("schema", args[3]).put("pool_size", 8));
+      phasesFrom = 4;
     }
-    TestHub hub = TestHub.start(overrides, System.getProperty("bench.verticles", "topic-router,event-store").split(","));
+    List<String> phases = args.length > phasesFrom ? List.of(args).subList(phasesFrom, args.length)
+        : List.of("append1", "append16", "batch100", "reads");
+    TestHub hub = TestHub.start(overrides, "topic-router", "event-store");
     try {
       EventBus bus = hub.vertx.eventBus();
       String run = Long.toString(System.nanoTime(), 36);
-      // warm-up (JIT, connections), not measured
-      measure(bus, 16, Math.min(seconds, 3), w -> single("warm-" + run + "-" + w));
-
-      report(kind, "append x1  ", measure(bus, 1, seconds, w -> single("one-" + run)), 1, "appends/s");
-      report(kind, "append x16 ", measure(bus, 16, seconds, w -> single("many-" + run + "-" + w)), 1, "appends/s");
-      report(kind, "batch100 x1", measure(bus, 1, seconds, w -> batch("batch-" + run, 100)), 100, "events/s");
-
-      String readStream = "read-" + run;
-      for (int i = 0; i < 100; i++) {
-        TestHub.await(bus.request(Addresses.EVENTSTORE_APPEND, batch(readStream, 100)));
+      for (String phase : phases) {
+        switch (phase) {
+          case "append1" -> {
+            measure(bus, 1, 3, w -> single("warm-" + run), Addresses.EVENTSTORE_APPEND);
+            report(kind, "append x1  ", measure(bus, 1, seconds, w -> single("one-" + run), Addresses.EVENTSTORE_APPEND), 1, "appends/s");
+          }
+          case "append16" -> {
+            measure(bus, 16, 3, w -> single("warm-" + run + "-" + w), Addresses.EVENTSTORE_APPEND);
+            report(kind, "append x16 ", measure(bus, 16, seconds, w -> single("many-" + run + "-" + w),
+                Addresses.EVENTSTORE_APPEND), 1, "appends/s");
+          }
+          case "batch100" -> {
+            measure(bus, 1, 3, w -> batch("warm-batch-" + run, 100), Addresses.EVENTSTORE_APPEND);
+            report(kind, "batch100 x1", measure(bus, 1, seconds, w -> batch("batch-" + run, 100),
+                Addresses.EVENTSTORE_APPEND), 100, "events/s");
+          }
+          case "reads" -> reads(bus, kind, seconds, "read-" + run);
+          default -> throw new IllegalArgumentException("unknown phase " + phase);
+        }
       }
-      report(kind, "read x4    ", measure(bus, 4, seconds, w -> new JsonObject().put("stream", readStream)
-          .put("from", ThreadLocalRandom.current().nextInt(9) * 1000).put("limit", 1000), Addresses.EVENTSTORE_READ),
-          1000, "events/s");
-      report(kind, "read$all x4", measure(bus, 4, seconds, w -> new JsonObject().put("stream", "$all")
-          .put("from_position", 1 + ThreadLocalRandom.current().nextInt(9) * 1000).put("limit", 1000),
-          Addresses.EVENTSTORE_READ), 1000, "events/s");
     } finally {
       hub.close();
     }
+  }
+
+  /** Stream and $all reads of 1000-event pages, 4 readers, over a stream of 10,000 events. */
+  private static void reads(EventBus bus, String kind, int seconds, String stream) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      TestHub.await(bus.request(Addresses.EVENTSTORE_APPEND, batch(stream, 100)));
+    }
+    long first = TestHub.await(bus.<JsonObject>request(Addresses.EVENTSTORE_READ, new JsonObject().put("stream", stream)
+        .put("limit", 1))).body().getJsonArray("events").getJsonObject(0).getLong("position");
+    IntFunction<JsonObject> streamPage = w -> new JsonObject().put("stream", stream)
+        .put("from", ThreadLocalRandom.current().nextInt(9) * 1000).put("limit", 1000);
+    IntFunction<JsonObject> allPage = w -> new JsonObject().put("stream", "$all")
+        .put("from_position", first + ThreadLocalRandom.current().nextInt(9) * 1000).put("limit", 1000);
+    measure(bus, 4, 3, streamPage, Addresses.EVENTSTORE_READ);
+    report(kind, "read x4    ", measure(bus, 4, seconds, streamPage, Addresses.EVENTSTORE_READ), 1000, "events/s");
+    report(kind, "read$all x4", measure(bus, 4, seconds, allPage, Addresses.EVENTSTORE_READ), 1000, "events/s");
   }
 
   private static JsonObject single(String stream) {
@@ -71,10 +96,6 @@ public final class StoreBench {
   }
 
   private record Result(long calls, double seconds) {}
-
-  private static Result measure(EventBus bus, int concurrency, int seconds, IntFunction<JsonObject> request) throws InterruptedException {
-    return measure(bus, concurrency, seconds, request, Addresses.EVENTSTORE_APPEND);
-  }
 
   /** Each of {@code concurrency} loops sends its next request when the last is answered, for the duration. */
   private static Result measure(EventBus bus, int concurrency, int seconds, IntFunction<JsonObject> request, String address)

@@ -8,6 +8,7 @@ import io.switchboard.testing.Http;
 import io.switchboard.testing.SseClient;
 import io.switchboard.testing.TestDatabase;
 import io.switchboard.testing.TestHub;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -162,6 +163,7 @@ abstract class EventStoreContract {
         .containsExactly(other);
 
     assertProblem(Http.get(hub.uri("/api/v1/streams/" + stream("nothing"))), 404, "stream-not-found");
+    assertThat(Http.get(hub.uri("/metrics")).body()).containsPattern("switchboard_eventstore_appended_total [1-9]");
   }
 
   @Test
@@ -236,6 +238,35 @@ abstract class EventStoreContract {
       JsonObject e = events.getJsonObject(v);
       assertThat(e.getLong("version")).isEqualTo(v);
       assertThat(e.getString("data")).as("version %d", v).isEqualTo(winners.get((long) v));
+    }
+  }
+
+  @Test
+  void twoStoresWritingTheSameStreamKeepVersionsAndPositionsGapless() {
+    // A second store instance with a writer of its own: the event bus hands requests to the two in
+    // turn, and each writer plans from what its own commits left, so most appends find that
+    // knowledge stale and must take the safe way.
+    String second = TestHub.await(hub.vertx.deployVerticle(EventStoreVerticle.class, new DeploymentOptions().setConfig(hub.conf)));
+    try {
+      String s = stream("two");
+      long start = head();
+      for (int i = 0; i < 20; i++) {
+        String expected = i % 3 == 0 ? "any" : Integer.toString(i - 1);
+        assertThat(appendOk(s, event("two.step", i), "Expected-Version", expected).getLong("first_version")).isEqualTo(i);
+      }
+      HttpResponse<String> stale = append(s, event("two.step", 99), "Expected-Version", "18");
+      assertProblem(stale, 409, "wrong-expected-version");
+      assertThat(Http.json(stale).getLong("current_version")).isEqualTo(19);
+      JsonArray events = read(s);
+      JsonArray all = read("$all?from_position=" + (start + 1));
+      assertThat(all).hasSize(20);
+      for (int i = 0; i < 20; i++) {
+        assertThat(events.getJsonObject(i).getLong("version")).isEqualTo(i);
+        assertThat(events.getJsonObject(i).getInteger("data")).isEqualTo(i);
+        assertThat(all.getJsonObject(i).getLong("position")).isEqualTo(start + 1 + i);
+      }
+    } finally {
+      TestHub.await(hub.vertx.undeploy(second));
     }
   }
 

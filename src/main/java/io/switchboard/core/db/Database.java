@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * else an embedded H2 file under {@code data_dir}. Each package that keeps tables (the event store,
  * the projector, the webhook outbox) opens its own {@code Database}, owns its migrations
  * ({@code db/<module>/V<n>__<what>.sql}, see {@link Migrations}) and writes its SQL once, in
- * PostgreSQL's form, passing it through {@link #sql(String)}.
+ * PostgreSQL's form, passing it through {@link #sql(String)}, and reads columns by position (H2
+ * reports column names in upper case).
  *
  * <p>Configuration: {@code postgres.uri}, {@code postgres.schema} (default {@code switchboard}: the
  * schema every table lives in, so a test run can use its own and drop it), {@code postgres.pool_size}
@@ -87,8 +88,11 @@ public final class Database {
     }
     // Unqualified table names resolve in the configured schema; the migrations create it.
     connect.addProperty("search_path", schema);
-    // Named statements, parsed once per connection: the store runs the same few statements all day.
+    // Writes are named statements, parsed and planned once per connection. Queries are not: a
+    // cached statement switches to a generic plan, and one made while a table was small (a scan
+    // of the whole table) would stay while the table grows; planned per execution they follow it.
     connect.setCachePreparedStatements(true);
+    connect.setPreparedStatementCacheSqlFilter(sql -> !sql.regionMatches(true, 0, "SELECT", 0, 6));
     connect.addProperty("application_name", applicationName.length() > 63 ? applicationName.substring(0, 63) : applicationName);
     int connectTimeout = pg.getInteger("connect_timeout_ms", 5000);
     PoolOptions poolOptions = new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))

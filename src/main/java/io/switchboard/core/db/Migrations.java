@@ -87,7 +87,7 @@ public final class Migrations {
         .compose(rows -> {
           Map<Integer, String> done = new HashMap<>();
           for (Row row : rows) {
-            done.put(row.getInteger("version"), row.getString("checksum"));
+            done.put(row.getInteger(0), row.getString(1));
           }
           Future<Integer> chain = Future.succeededFuture(0);
           for (Script script : scripts) {
