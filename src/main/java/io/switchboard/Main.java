@@ -1,5 +1,7 @@
 package io.switchboard;
 
+import com.hazelcast.config.Config;
+import io.switchboard.launch.ClusterSettings;
 import io.switchboard.launch.Hub;
 import io.switchboard.launch.HubSettings;
 import io.switchboard.launch.LaunchException;
@@ -10,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
@@ -30,13 +33,20 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("keygen")) {
+      System.exit(KeyGen.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     LaunchOptions options;
     HubSettings settings;
+    boolean clustered;
+    Config hazelcast = null;
     try {
       options = LaunchOptions.parse(args);
       settings = HubSettings.load(options, System.getenv(), Path.of(""));
-      if (options.cluster()) {
-        throw new LaunchException("-cluster: clustering is not available in this build yet");
+      clustered = options.cluster() || settings.conf().getJsonObject("cluster").getBoolean("enabled", false);
+      if (clustered) {
+        ClusterSettings.requireSharedStore(settings.conf());
+        hazelcast = ClusterSettings.hazelcast(settings.conf(), Path.of(""));
       }
     } catch (LaunchException e) {
       System.err.println("switchboard: " + e.getMessage());
@@ -44,7 +54,18 @@ public final class Main {
       return;
     }
 
-    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Vertx vertx;
+    try {
+      vertx = clustered
+          ? await(Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(settings.conf())))
+              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(new HazelcastClusterManager(hazelcast))
+              .buildClustered(), 120_000)
+          : Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    } catch (Exception e) {
+      System.err.println("switchboard: cannot join the cluster: " + (e.getCause() != null ? e.getCause() : e).getMessage());
+      System.exit(1);
+      return;
+    }
     Hub hub;
     try {
       hub = await(Hub.start(vertx, settings), 120_000);
@@ -56,8 +77,8 @@ public final class Main {
       return;
     }
     JsonObject http = settings.conf().getJsonObject("http");
-    log.info("switchboard node {} is up: http://{}:{}", settings.conf().getJsonObject("node").getString("id"),
-        http.getString("host"), http.getInteger("port"));
+    log.info("switchboard node {} is up: http://{}:{}{}", settings.conf().getJsonObject("node").getString("id"),
+        http.getString("host"), http.getInteger("port"), clustered ? " (clustered)" : "");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
   }
 
@@ -65,7 +86,9 @@ public final class Main {
     long started = System.nanoTime();
     log.info("stopping");
     try {
-      await(hub.stop().eventually(vertx::close), STOP_TIMEOUT_MS);
+      // Two waits, not one chain: a chain bound to an event loop cannot complete once close() has ended it.
+      await(hub.stop(), STOP_TIMEOUT_MS);
+      await(vertx.close(), Math.max(1, STOP_TIMEOUT_MS - (System.nanoTime() - started) / 1_000_000));
       log.info("stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
     } catch (Exception e) {
       log.warn("did not stop cleanly within {} ms: {}", STOP_TIMEOUT_MS, e.toString());

@@ -8,6 +8,17 @@ public final class Addresses {
   /** Request {@code {"topic", "event"}} → reply {@code {"id", "topic"}}: publish on a topic. Node-local. */
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
+  /**
+   * Request {@code {"address": "switchboard.watch.<id>", "topics": [patterns], "ttl_ms"?}} →
+   * {@code {"watching": [...], "ttl_ms"}}: send every message matching the patterns to that address
+   * (which a bridge client has registered) until the watch expires; repeat the request to renew it.
+   * How bridge clients, which can only register exact addresses, follow topic patterns.
+   */
+  public static final String TOPICS_WATCH = "switchboard.topics.watch";
+
+  /** Prefix of the addresses watches deliver to. */
+  public static final String WATCH_PREFIX = "switchboard.watch.";
+
   /** Every message on topic T is also published to {@code switchboard.topic.T} (envelope JSON). */
   public static final String TOPIC_PREFIX = "switchboard.topic.";
 
@@ -46,6 +57,20 @@ public final class Addresses {
 
   /** Request {@code {"stream"}} → {@code {"stream","version","state","taken_at"}}. */
   public static final String EVENTSTORE_SNAPSHOT_GET = "switchboard.eventstore.snapshot.get";
+  /**
+   * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
+   * refreshed with a TTL, so a node that died leaves the list on its own.
+   */
+  public static final String NODES_MAP = "switchboard.nodes";
+
+  /**
+   * Header on a publish: {@value #SCOPE_NODE} delivers the message on this node only. For relays
+   * that every node runs against the same source (Redis): each node feeds itself, so a cluster-wide
+   * fan-out would deliver the message once per node to every subscriber.
+   */
+  public static final String SCOPE_HEADER = "switchboard-scope";
+
+  public static final String SCOPE_NODE = "node";
 
   /** Node-local readiness probe of a backend: {@code switchboard.ready.store}, {@code .rabbitmq}, ... */
   public static String ready(String check) {

@@ -13,7 +13,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -32,8 +31,6 @@ public final class Envelope {
 
   private static final int MAX_ATTRIBUTE_LENGTH = 1024;
   private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
-  private static final Set<String> STRING_ATTRIBUTES =
-      Set.of("id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "specversion");
   private static final String[] ORDER =
       {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"};
 
@@ -54,32 +51,40 @@ public final class Envelope {
     if (candidate == null) {
       throw Problem.invalid("invalid-event", "the event is missing");
     }
-    JsonObject out = new JsonObject();
+    JsonObject attributes = new JsonObject();
     for (String name : ORDER) {
       Object value = candidate.getValue(name);
       if (value != null) {
-        out.put(name, requireString(name, value));
+        attributes.put(name, requireString(name, value));
       }
     }
-    String specversion = out.getString("specversion");
-    if (specversion != null && !SPEC_VERSION.equals(specversion)) {
+    String specversion = attributes.getString("specversion", SPEC_VERSION);
+    if (!SPEC_VERSION.equals(specversion)) {
       throw Problem.invalid("invalid-event", "specversion must be \"1.0\", not \"" + TopicName.printable(specversion) + "\"");
     }
-    out.put("specversion", SPEC_VERSION);
-    if (!out.containsKey("id")) {
-      out.put("id", UUID.randomUUID().toString());
-    }
-    if (!out.containsKey("source")) {
-      out.put("source", defaultSource);
-    }
-    if (!out.containsKey("type")) {
+    if (!attributes.containsKey("type")) {
       throw Problem.invalid("missing-type", "the event has no type: set \"type\" (or the ce-type header)");
     }
-    String time = out.getString("time");
-    if (time == null) {
-      out.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-    } else {
+    String time = attributes.getString("time");
+    if (time != null) {
       requireTimestamp(time);
+    }
+    attributes.put("specversion", SPEC_VERSION);
+    if (!attributes.containsKey("id")) {
+      attributes.put("id", UUID.randomUUID().toString());
+    }
+    if (!attributes.containsKey("source")) {
+      attributes.put("source", defaultSource);
+    }
+    if (time == null) {
+      attributes.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+    }
+    // The wire shows the context attributes in the specification's order, then extensions, then data.
+    JsonObject out = new JsonObject();
+    for (String name : ORDER) {
+      if (attributes.containsKey(name)) {
+        out.put(name, attributes.getValue(name));
+      }
     }
     for (Map.Entry<String, Object> attribute : candidate) {
       String name = attribute.getKey();

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -26,7 +27,7 @@ public final class Metrics {
    */
   public static AtomicLong nodeGauge(Vertx vertx, String name, String description, String... tags) {
     LocalMap<String, SharedValue> gauges = vertx.sharedData().getLocalMap("switchboard.metrics.gauges");
-    String key = name + String.join(",", tags);
+    String key = name + "|" + String.join(",", tags);
     SharedValue created = new SharedValue();
     SharedValue existing = gauges.putIfAbsent(key, created);
     if (existing != null) {
@@ -34,6 +35,22 @@ public final class Metrics {
     }
     Gauge.builder(name, created.value, AtomicLong::get).description(description).tags(tags).register(registry());
     return created.value;
+  }
+
+  /**
+   * This node's values of a gauge registered through {@link #nodeGauge} with one tag, by tag value:
+   * {@code gaugeByTag(vertx, "switchboard.connections", "transport")} → {@code {"sse": 3, ...}}.
+   */
+  public static JsonObject gaugeByTag(Vertx vertx, String name, String tag) {
+    JsonObject out = new JsonObject();
+    String prefix = name + "|" + tag + ",";
+    LocalMap<String, SharedValue> gauges = vertx.sharedData().getLocalMap("switchboard.metrics.gauges");
+    gauges.forEach((key, value) -> {
+      if (key.startsWith(prefix)) {
+        out.put(key.substring(prefix.length()), value.value.get());
+      }
+    });
+    return out;
   }
 
   private static final class SharedValue implements Shareable {

@@ -64,8 +64,8 @@ public final class TopicName {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   }
 
-  /** Keeps hostile input from breaking the error message it is quoted in. */
-  static String printable(String s) {
+  /** Keeps hostile input from breaking the message it is quoted in: no control characters, at most 80. */
+  public static String printable(String s) {
     if (s == null) {
       return "";
     }

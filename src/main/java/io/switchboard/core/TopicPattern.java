@@ -89,6 +89,41 @@ public final class TopicPattern {
     return t < topic.length && (ONE.equals(s) || s.equals(topic[t])) && matches(pattern, p + 1, topic, t + 1);
   }
 
+  /**
+   * Whether this pattern covers {@code other}: every topic {@code other} matches, this one
+   * matches too. {@code orders.*} covers {@code orders.created} but not
+   * {@code orders.#}. Used to check a subscription against the patterns a token allows.
+   */
+  public boolean covers(TopicPattern other) {
+    return covers(segments, 0, other.segments, 0);
+  }
+
+  private static boolean covers(String[] wide, int w, String[] narrow, int n) {
+    if (n == narrow.length) {
+      for (int i = w; i < wide.length; i++) {
+        if (!ANY.equals(wide[i])) {
+          return false; // the narrow pattern can end here; the wide one still needs a segment
+        }
+      }
+      return true;
+    }
+    if (w == wide.length) {
+      return false;
+    }
+    if (ANY.equals(wide[w])) {
+      // '#' takes none of the narrow pattern's segments, or one more (whatever it is, '#' included)
+      return covers(wide, w + 1, narrow, n) || covers(wide, w, narrow, n + 1);
+    }
+    String segment = narrow[n];
+    if (ANY.equals(segment)) {
+      return false; // only '#' covers '#'
+    }
+    if (ONE.equals(segment)) {
+      return ONE.equals(wide[w]) && covers(wide, w + 1, narrow, n + 1);
+    }
+    return (ONE.equals(wide[w]) || wide[w].equals(segment)) && covers(wide, w + 1, narrow, n + 1);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TopicPattern other && Arrays.equals(segments, other.segments);

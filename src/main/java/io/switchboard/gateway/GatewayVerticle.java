@@ -2,14 +2,18 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import org.slf4j.Logger;
@@ -26,6 +30,9 @@ public final class GatewayVerticle extends VerticleBase {
   private HttpServer server;
   private TopicRoutes topics;
   private StreamRoutes streams;
+  private WebSocketRoutes webSockets;
+  private TopicIngress ingress;
+  private TopicWatches watches;
 
   @Override
   public Future<?> start() {
@@ -35,14 +42,43 @@ public final class GatewayVerticle extends VerticleBase {
     String host = http.getString("host", "127.0.0.1");
     int port = http.getInteger("port", 8080);
 
+    Security security = new Security(vertx, conf);
     LocalSubscriptions subscriptions = new LocalSubscriptions();
-    topics = new TopicRoutes(vertx, conf, subscriptions);
+    topics = new TopicRoutes(vertx, conf, subscriptions, security);
+    webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
+    watches = new TopicWatches(vertx, subscriptions);
+    JsonObject tls = conf.getJsonObject("tls", new JsonObject());
+    boolean secure = tls.getString("cert_path") != null;
 
+    ingress = new TopicIngress(vertx);
+    ingress.install();
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024)));
+    if (secure) {
+      String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
+      router.route().handler(ctx -> {
+        ctx.response().putHeader("Strict-Transport-Security", hsts);
+        ctx.next();
+      });
+    }
+    router.route().handler(security::handle);
+    // Only requests with bodies: a WebSocket upgrade must reach its route unread.
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024));
+    // (Not a method-filtered route: that would turn every unknown GET into a 405.)
+    router.route().handler(ctx -> {
+      HttpMethod method = ctx.request().method();
+      if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+        bodies.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     topics.mount(router);
     streams = new StreamRoutes(vertx, conf);
     streams.mount(router);
+    webSockets.mount(router);
+    new MessagingRoutes(vertx, conf).mount(router);
+    new SockJsBridge(vertx, conf, security).mount(router);
+    mountConsole(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
@@ -51,7 +87,7 @@ public final class GatewayVerticle extends VerticleBase {
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+        .compose(v -> vertx.createHttpServer(serverOptions(conf, host, port, tls))
             .requestHandler(router)
             .listen())
         .onSuccess(s -> {
@@ -64,11 +100,33 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> stop() {
     if (topics != null) {
       topics.closeAll();
+      webSockets.closeAll();
+      ingress.uninstall();
+      watches.close();
     }
     if (streams != null) {
       streams.closeAll();
     }
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The console page at {@code /}: static files from the jar, sockjs-client from its webjar. */
+  private static void mountConsole(Router router) {
+    router.get("/").handler(ctx -> ctx.reroute("/console/index.html"));
+    router.get("/console/vendor/*").handler(
+        StaticHandler.create("META-INF/resources/webjars/sockjs-client/1.6.1/dist").setDefaultContentEncoding("UTF-8"));
+    router.get("/console/*").handler(StaticHandler.create("webroot").setDefaultContentEncoding("UTF-8"));
+  }
+
+  private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
+    int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame);
+    if (tls.getString("cert_path") != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
+    }
+    return options;
   }
 
   private static Buffer openApi() {

@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;
@@ -23,9 +24,16 @@ final class HttpProblems {
       response.reset();
       return;
     }
+    JsonObject body = problem.toJson();
+    if (problem.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"switchboard\"");
+    }
+    if (body.getValue("retry_after") instanceof Number seconds) {
+      response.putHeader("Retry-After", String.valueOf(seconds.longValue()));
+    }
     response.setStatusCode(problem.status())
         .putHeader("Content-Type", MEDIA_TYPE)
-        .end(problem.toJson().encode());
+        .end(body.encode());
   }
 
   /** Failure handler: turns whatever failed the route into a problem. */

@@ -40,6 +40,7 @@ final class OperationsRoutes {
     router.get("/metrics").handler(BackendRegistries.getDefaultNow() != null
         ? PrometheusScrapingHandler.create()
         : ctx -> HttpProblems.send(ctx, Problem.unavailable("metrics are disabled on this node")));
+    router.get("/api/v1/cluster").handler(this::nodes);
     router.get("/api/v1/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml").end(openApi));
   }
@@ -70,6 +71,15 @@ final class OperationsRoutes {
             new JsonObject().put("ready", false).put("node", nodeId).put("checks", results)));
       }
     });
+  }
+
+  /** The live nodes (one when not clustered), from the shared node list. */
+  private void nodes(RoutingContext ctx) {
+    vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.NODES_MAP)
+        .compose(io.vertx.core.shareddata.AsyncMap::values)
+        .onSuccess(nodes -> json(ctx, 200, new JsonObject().put("node", nodeId).put("nodes", new io.vertx.core.json.JsonArray(
+            nodes.stream().sorted(java.util.Comparator.comparing(n -> n.getString("id"))).toList()))))
+        .onFailure(e -> HttpProblems.send(ctx, Problem.unavailable("the node list is unavailable: " + e.getMessage())));
   }
 
   private static String downReason(Throwable e) {

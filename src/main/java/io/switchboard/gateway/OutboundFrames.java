@@ -11,6 +11,7 @@ final class OutboundFrames {
 
   private final TopicEvent event;
   private Buffer sse;
+  private String websocket;
 
   OutboundFrames(TopicEvent event) {
     this.event = event;
@@ -30,5 +31,13 @@ final class OutboundFrames {
           .appendString("\n\n");
     }
     return sse;
+  }
+
+  /** {@code {"type":"event","topic":…,"event":{envelope}}}; topic names need no JSON escaping. */
+  String websocket() {
+    if (websocket == null) {
+      websocket = "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"event\":" + event.event() + "}";
+    }
+    return websocket;
   }
 }

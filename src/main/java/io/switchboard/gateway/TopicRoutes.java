@@ -5,6 +5,8 @@ import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,16 +31,19 @@ final class TopicRoutes {
   private final Set<SseStream> streams = new HashSet<>();
   private final long heartbeatTimer;
 
-  TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions) {
+  private final Security security;
+
+  TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
+    this.security = security;
     this.subscriptions = subscriptions;
     this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
     JsonObject sse = conf.getJsonObject("sse", new JsonObject());
     this.sseSettings = new SseStream.Settings(
         sse.getLong("retry_ms", 3000L),
         sse.getInteger("max_backlog", 1000),
-        "close".equals(sse.getString("slow_policy", "drop_oldest")) ? SseStream.SlowPolicy.CLOSE : SseStream.SlowPolicy.DROP_OLDEST,
-        source);
+        Outbox.SlowPolicy.of(sse.getString("slow_policy", "drop_oldest")),
+        new GapNotices(source));
     this.maxPatterns = sse.getInteger("max_topics", 100);
     this.sseMetrics = new ConnectionMetrics(vertx, "sse");
     this.heartbeatTimer = vertx.setPeriodic(sse.getLong("heartbeat_ms", 15_000L), id -> streams.forEach(SseStream::heartbeat));
@@ -51,6 +56,9 @@ final class TopicRoutes {
 
   private void publish(RoutingContext ctx) {
     String topic = TopicName.validate(ctx.pathParam("topic"));
+    Principal principal = Security.principal(ctx);
+    principal.requirePublish(topic);
+    security.rates().acquire(principal);
     // The router validates and completes the event: one check, the same for every publisher.
     JsonObject event = Envelope.candidateFromHttp(ctx.body().buffer(), ctx.request().headers());
     JsonObject request = new JsonObject().put("topic", topic).put("event", event);
@@ -73,6 +81,10 @@ final class TopicRoutes {
     if (patterns.size() > maxPatterns) {
       throw Problem.badRequest("too-many-topics", patterns.size() + " patterns; a stream takes at most " + maxPatterns);
     }
+    Principal principal = Security.principal(ctx);
+    patterns.forEach(principal::requireSubscribe);
+    String address = ctx.request().remoteAddress().hostAddress();
+    security.connections().acquire(address);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId == null) {
       lastEventId = ctx.request().getParam("lastEventId");
@@ -83,7 +95,12 @@ final class TopicRoutes {
     streams.add(stream);
     subscriptions.add(stream, patterns);
     sseMetrics.opened();
-    response.closeHandler(v -> forget(stream));
+    long expiry = security.closeOnExpiry(principal, stream::close);
+    response.closeHandler(v -> {
+      security.cancel(expiry);
+      security.connections().release(address);
+      forget(stream);
+    });
     stream.open();
     if (lastEventId != null && !lastEventId.isBlank()) {
       stream.holdForReplay();

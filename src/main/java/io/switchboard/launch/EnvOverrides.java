@@ -23,7 +23,11 @@ final class EnvOverrides {
     VARIABLES.put("SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE", new Override("webhooks.allow_private", Kind.BOOLEAN));
     VARIABLES.put("SWITCHBOARD_WEBHOOKS_ALLOW_HTTP", new Override("webhooks.allow_http", Kind.BOOLEAN));
     VARIABLES.put("SWITCHBOARD_CLUSTER_MEMBERS", new Override("cluster.members", Kind.LIST));
+    VARIABLES.put("SWITCHBOARD_CLUSTER_PORT", new Override("cluster.port", Kind.PORT));
+    VARIABLES.put("SWITCHBOARD_CLUSTER_NAME", new Override("cluster.name", Kind.STRING));
+    VARIABLES.put("SWITCHBOARD_TCP_BRIDGE_PORT", new Override("tcp_bridge.port", Kind.PORT));
     VARIABLES.put("SWITCHBOARD_NODE_ID", new Override("node.id", Kind.STRING));
+    VARIABLES.put("SWITCHBOARD_JWT_SECRET", new Override("auth.jwt.hs256_secret", Kind.STRING));
   }
 
   private EnvOverrides() {}

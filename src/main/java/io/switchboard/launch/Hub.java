@@ -20,6 +20,7 @@ public final class Hub {
 
   private final Vertx vertx;
   private final Deque<Deployment> deployed = new ArrayDeque<>();
+  private NodeDirectory directory;
 
   private record Deployment(String name, String id) {}
 
@@ -39,8 +40,16 @@ public final class Hub {
     }
     settings.verticles().stream().filter(d -> !d.enabledWith(conf)).forEach(d ->
         log.info("skipped {}: {}", d.name(), d.enabled() == VerticleDescriptor.Enabled.FALSE
-            ? "disabled in " + d.source() : d.backend().checkName() + " is not configured"));
-    return chain.map(hub).recover(failure -> hub.stop().transform(ignored -> Future.failedFuture(failure)));
+            ? "disabled in " + d.source()
+            : (d.backend().isConfigured(conf) ? d.requires() : d.backend().checkName()) + " is not configured"));
+    JsonArray names = new JsonArray(enabled.stream().map(VerticleDescriptor::name).toList());
+    return chain
+        .compose(v -> {
+          hub.directory = new NodeDirectory(vertx, conf, names);
+          return hub.directory.start();
+        })
+        .map(hub)
+        .recover(failure -> hub.stop().transform(ignored -> Future.failedFuture(failure)));
   }
 
   private Future<Void> deploy(VerticleDescriptor d, JsonObject conf, JsonArray readyChecks) {
@@ -72,7 +81,8 @@ public final class Hub {
 
   /** Undeploys in reverse order, so the gateway stops taking requests before what it calls goes. */
   public Future<Void> stop() {
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = directory == null ? Future.succeededFuture()
+        : directory.stop().otherwiseEmpty();
     while (!deployed.isEmpty()) {
       Deployment d = deployed.pop();
       chain = chain.compose(v -> vertx.undeploy(d.id())

@@ -60,6 +60,7 @@ public final class HubSettings {
     }
     EnvOverrides.apply(env, conf);
     ConfValidator.validate("environment", conf);
+    ConfValidator.requireCredentialsBeyondLoopback(conf);
     fillNodeId(conf);
 
     Path verticleDir = options.verticles() != null ? workDir.resolve(options.verticles()) : workDir.resolve("verticles");

@@ -10,14 +10,15 @@ import java.util.Set;
  * <pre>{"main": "io.switchboard.gateway.GatewayVerticle", "instances": 2, "enabled": true,
  *  "backend": "none", "order": 20, "config": {}}</pre>
  *
- * {@code enabled} is true, false or "auto" (deploy when its backend is configured).
+ * {@code enabled} is true, false or "auto": deploy when its backend is configured and the conf
+ * field named by {@code requires} (e.g. {@code "tcp_bridge.port"}) is set.
  */
 public record VerticleDescriptor(String name, String source, Class<? extends Deployable> mainClass, int instances,
-                                 Enabled enabled, Backend backend, int order, JsonObject config) {
+                                 Enabled enabled, Backend backend, String requires, int order, JsonObject config) {
 
   public enum Enabled { TRUE, FALSE, AUTO }
 
-  private static final Set<String> FIELDS = Set.of("main", "instances", "enabled", "backend", "order", "config", "description");
+  private static final Set<String> FIELDS = Set.of("main", "instances", "enabled", "backend", "requires", "order", "config", "description");
 
   /** Reads a descriptor; every mistake is reported with the file and the field. */
   public static VerticleDescriptor parse(String name, String source, JsonObject json) {
@@ -47,19 +48,23 @@ public record VerticleDescriptor(String name, String source, Class<? extends Dep
     } catch (IllegalArgumentException e) {
       throw error(source, "backend", e.getMessage());
     }
-    if (enabled == Enabled.AUTO && backend == Backend.NONE) {
-      throw error(source, "enabled", "\"auto\" needs a backend to decide on");
+    Object requires = json.getValue("requires");
+    if (requires != null && !(requires instanceof String)) {
+      throw error(source, "requires", "must name a conf field, such as \"tcp_bridge.port\"");
+    }
+    if (enabled == Enabled.AUTO && backend == Backend.NONE && requires == null) {
+      throw error(source, "enabled", "\"auto\" needs a backend or a required conf field to decide on");
     }
     int order = intField(json, source, "order", 100);
     Object config = json.getValue("config", new JsonObject());
     if (!(config instanceof JsonObject configObject)) {
       throw error(source, "config", "must be a JSON object");
     }
-    return new VerticleDescriptor(name, source, mainClass, instances, enabled, backend, order, configObject);
+    return new VerticleDescriptor(name, source, mainClass, instances, enabled, backend, (String) requires, order, configObject);
   }
 
   public VerticleDescriptor withInstances(int count) {
-    return new VerticleDescriptor(name, source, mainClass, count, enabled, backend, order, config);
+    return new VerticleDescriptor(name, source, mainClass, count, enabled, backend, requires, order, config);
   }
 
   /** Whether this verticle runs with the given configuration. */
@@ -67,8 +72,16 @@ public record VerticleDescriptor(String name, String source, Class<? extends Dep
     return switch (enabled) {
       case TRUE -> true;
       case FALSE -> false;
-      case AUTO -> backend.isConfigured(conf);
+      case AUTO -> backend.isConfigured(conf) && (requires == null || valueAt(conf, requires) != null);
     };
+  }
+
+  private static Object valueAt(JsonObject conf, String path) {
+    Object value = conf;
+    for (String part : path.split("\\.")) {
+      value = value instanceof JsonObject object ? object.getValue(part) : null;
+    }
+    return value;
   }
 
   @SuppressWarnings("unchecked")

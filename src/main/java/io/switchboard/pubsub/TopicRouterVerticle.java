@@ -26,7 +26,8 @@ import java.util.List;
  * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
  * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
- * node-locally on {@code switchboard.topics.published} for what must happen once per message.
+ * node-locally on {@code switchboard.topics.published} for what must happen once per message. A
+ * publish with header {@code switchboard-scope: node} (the Redis relay's) stays on this node.
  *
  * <p>Every instance accepts publishes; exactly one instance per node is the sequencer, so all
  * connections of a node share one delivery order and one resume cursor space.
@@ -39,6 +40,7 @@ public final class TopicRouterVerticle extends VerticleBase {
   private static final String SHARED_MAP = "switchboard.pubsub";
   private static final String SEQUENCER_KEY = "sequencer";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions CLUSTER = new DeliveryOptions();
 
   private EventBus eventBus;
   private String source;
@@ -109,8 +111,9 @@ public final class TopicRouterVerticle extends VerticleBase {
       Envelope envelope = Envelope.of(event, source);
       String origin = message.headers().get(Addresses.ORIGIN_HEADER);
       TopicEvent accepted = TopicEvent.of(topic, envelope, origin == null ? "eventbus" : origin);
-      eventBus.publish(FANOUT, accepted);
-      eventBus.publish(Addresses.topic(topic), envelope.toJson());
+      DeliveryOptions scope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER)) ? LOCAL : CLUSTER;
+      eventBus.publish(FANOUT, accepted, scope);
+      eventBus.publish(Addresses.topic(topic), envelope.toJson(), scope);
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
       published.increment();
       message.reply(new JsonObject().put("id", envelope.id()).put("topic", topic));

@@ -102,4 +102,36 @@ class TopicPatternTest {
   void literal(String pattern, boolean literal) {
     assertThat(TopicPattern.parse(pattern).isLiteral()).isEqualTo(literal);
   }
+
+  @ParameterizedTest(name = "{0} covers {1}: {2}")
+  @CsvSource({
+      "orders.*, orders.created, true",
+      "orders.*, orders.*, true",
+      "orders.*, orders.#, false",
+      "orders.*, orders, false",
+      "orders.*, orders.a.b, false",
+      "orders.#, orders, true",
+      "orders.#, orders.*, true",
+      "orders.#, orders.*.eu, true",
+      "orders.#, orders.#, true",
+      "orders.#, users.*, false",
+      "#, orders.#, true",
+      "#, *, true",
+      "*, #, false",
+      "*, orders, true",
+      "*.created, orders.created, true",
+      "*.created, *.created, true",
+      "*.created, #.created, false",
+      "#.created, *.created, true",
+      "#.created, a.b.created, true",
+      "a.#.c, a.*.c, true",
+      "a.#.c, a.#.c, true",
+      "a.#.c, a.#, false",
+      "a.*.c, a.#.c, false",
+      "orders.created, orders.*, false",
+      "orders.created, orders.created, true",
+  })
+  void covers(String wide, String narrow, boolean expected) {
+    assertThat(TopicPattern.parse(wide).covers(TopicPattern.parse(narrow))).isEqualTo(expected);
+  }
 }

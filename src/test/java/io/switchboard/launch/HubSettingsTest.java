@@ -117,4 +117,16 @@ class HubSettingsTest {
     assertThat(Backend.redact("amqp://guest:guest@127.0.0.1:5672")).isEqualTo("amqp://guest:***@127.0.0.1:5672");
     assertThat(Backend.redact("redis://127.0.0.1:6379")).isEqualTo("redis://127.0.0.1:6379");
   }
+
+  @Test
+  void bindingBeyondLoopbackWithoutCredentialsRefusesToStart() throws IOException {
+    assertThatThrownBy(() -> load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0")))
+        .hasMessageStartingWith("http.host is 0.0.0.0, which is reachable from other machines, and no credentials are configured")
+        .hasMessageContaining("auth.api_keys");
+    assertThat(load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0", "SWITCHBOARD_JWT_SECRET", "s3cret")).conf()
+        .getJsonObject("http").getString("host")).isEqualTo("0.0.0.0");
+    write("conf/switchboard.json", "{\"auth\": {\"api_keys\": [{\"name\": \"ci\", \"hash\": \"sha256:"
+        + "0".repeat(64) + "\", \"scopes\": [\"admin\"]}]}}");
+    assertThat(load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0")).conf().getJsonObject("http").getString("host")).isEqualTo("0.0.0.0");
+  }
 }

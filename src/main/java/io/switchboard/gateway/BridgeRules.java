@@ -1,0 +1,149 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicName;
+import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.RateLimiter;
+import io.switchboard.gateway.security.Scope;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BaseBridgeEvent;
+import io.vertx.ext.bridge.BridgeEventType;
+import io.vertx.ext.bridge.BridgeOptions;
+import io.vertx.ext.bridge.PermittedOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What event-bus bridge clients may do, the same for every bridge transport (SockJS, TCP): the
+ * permitted addresses from conf, and the checks of each REGISTER, SEND and PUBLISH against the
+ * client's credential.
+ *
+ * <p>A client publishing to {@code switchboard.topic.x} must not reach the bus as it is (exact
+ * listeners would get it raw and pattern subscribers not at all): the hook validates it as a
+ * CloudEvent and marks it, and {@link TopicIngress} hands it to the topic router, so it reaches SSE,
+ * WebSocket and bridge subscribers like any other topic message. A client may also {@code request}
+ * {@code switchboard.topics.publish} to get the id, or the reason for a refusal.
+ */
+final class BridgeRules {
+
+  private static final Logger log = LoggerFactory.getLogger(BridgeRules.class);
+
+  private final JsonObject conf;
+  private final String source;
+  private final String defaultType;
+  private final java.util.List<java.util.function.Predicate<String>> inboundRules = new java.util.ArrayList<>();
+
+  BridgeRules(JsonObject conf) {
+    this.conf = conf.getJsonObject("bridge", new JsonObject());
+    for (PermittedOptions rule : permitted(this.conf.getJsonArray("inbound", new JsonArray()))) {
+      inboundRules.add(rule.getAddress() != null ? rule.getAddress()::equals
+          : java.util.regex.Pattern.compile(rule.getAddressRegex()).asMatchPredicate());
+    }
+    this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    this.defaultType = conf.getJsonObject("topics", new JsonObject()).getString("default_type", "switchboard.message");
+  }
+
+  /** The permitted addresses from conf. */
+  <T extends BridgeOptions> T options(T options) {
+    permitted(conf.getJsonArray("inbound", new JsonArray())).forEach(options::addInboundPermitted);
+    permitted(conf.getJsonArray("outbound", new JsonArray())).forEach(options::addOutboundPermitted);
+    return options;
+  }
+
+  private static java.util.List<PermittedOptions> permitted(JsonArray rules) {
+    java.util.List<PermittedOptions> out = new java.util.ArrayList<>();
+    for (Object rule : rules) {
+      JsonObject r = (JsonObject) rule;
+      PermittedOptions p = new PermittedOptions();
+      if (r.getString("address") != null) {
+        p.setAddress(r.getString("address"));
+      }
+      if (r.getString("address_regex") != null) {
+        p.setAddressRegex(r.getString("address_regex"));
+      }
+      out.add(p);
+    }
+    return out;
+  }
+
+  /** Decides an inbound SEND or PUBLISH (marking topic publishes); returns whether it may proceed. */
+  boolean inbound(BaseBridgeEvent event, String transport, Principal principal, RateLimiter rates) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null ? null : raw.getString("address");
+    if (address == null) {
+      return true; // the bridge itself answers missing_address
+    }
+    boolean publish = event.type() == BridgeEventType.PUBLISH;
+    if (!inboundRules.stream().anyMatch(rule -> rule.test(address))) {
+      return false;
+    }
+    try {
+      if (address.startsWith(Addresses.TOPIC_PREFIX)) {
+        if (!publish) {
+          return false; // topics are publish-only; request switchboard.topics.publish for an answer
+        }
+        String topic = TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
+        principal.requirePublish(topic);
+        rates.acquire(principal);
+        JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
+        Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
+        // The bridge publishes it as it is; TopicIngress takes it off the bus before delivery and
+        // hands it to the router. The marker is set here, after the checks, whatever the client sent.
+        raw.put("body", candidate);
+        raw.put("headers", raw.getJsonObject("headers", new JsonObject()).put(TopicIngress.MARKER, transport));
+      }
+      if (address.equals(Addresses.TOPICS_WATCH)) {
+        Object body = raw.getValue("body");
+        TopicWatches.patterns(body instanceof JsonObject b ? b.getValue("topics") : null).forEach(principal::requireSubscribe);
+      } else if (address.equals(Addresses.TOPICS_PUBLISH)) {
+        Object body = raw.getValue("body");
+        principal.requirePublish(body instanceof JsonObject b && b.getValue("topic") instanceof String t ? t : "");
+        rates.acquire(principal);
+      } else if (!address.startsWith(Addresses.TOPIC_PREFIX)) {
+        principal.require(Scope.PUBLISH);
+      }
+      if (address.equals(Addresses.TOPICS_PUBLISH) || address.startsWith(Addresses.TOPIC_PREFIX)) {
+        // Whatever a client claims, its messages come from this bridge: relays rely on the origin.
+        JsonObject headers = raw.getJsonObject("headers", new JsonObject());
+        raw.put("headers", headers.put(Addresses.ORIGIN_HEADER, transport));
+      }
+      return true;
+    } catch (Problem problem) {
+      log.debug("refused a {} publish to {}: {}", transport, address, problem.detail());
+      return false;
+    }
+  }
+
+  /** Decides a REGISTER: a topic address needs the topic's subscribe permission, others the scope. */
+  boolean register(BaseBridgeEvent event, Principal principal) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null ? null : raw.getString("address");
+    if (address == null) {
+      return true;
+    }
+    try {
+      if (address.startsWith(Addresses.TOPIC_PREFIX)) {
+        principal.requireSubscribe(TopicPattern.parse(address.substring(Addresses.TOPIC_PREFIX.length())));
+      } else {
+        principal.require(Scope.SUBSCRIBE);
+      }
+      return true;
+    } catch (Problem problem) {
+      log.debug("refused a registration for {}: {}", address, problem.detail());
+      return false;
+    }
+  }
+
+  /** A structured event as it is, else the body as data, typed by a ce-type header or the default. */
+  private JsonObject candidate(Object body, JsonObject headers) {
+    if (body instanceof JsonObject object && object.containsKey("specversion")) {
+      return object;
+    }
+    String type = headers == null ? null : headers.getString("ce-type");
+    return new JsonObject().put("type", type != null ? type : defaultType).put("data", body);
+  }
+}

@@ -1,0 +1,47 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Takes topic messages that bridge clients published on {@code switchboard.topic.{topic}} off the
+ * event bus before delivery and publishes them through the topic router instead. Only messages
+ * the bridge hook has checked and marked are touched; the router's own publishes pass untouched.
+ */
+final class TopicIngress implements Handler<DeliveryContext<Object>> {
+
+  /** Header the bridge hook sets (to the transport's name) on a checked topic publish. */
+  static final String MARKER = "switchboard-bridge-publish";
+
+  private final Vertx vertx;
+
+  TopicIngress(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  void install() {
+    vertx.eventBus().addOutboundInterceptor(this);
+  }
+
+  void uninstall() {
+    vertx.eventBus().removeOutboundInterceptor(this);
+  }
+
+  @Override
+  public void handle(DeliveryContext<Object> context) {
+    String transport = context.message().headers().get(MARKER);
+    String address = context.message().address();
+    if (transport == null || context.send() || !address.startsWith(Addresses.TOPIC_PREFIX)
+        || !(context.body() instanceof JsonObject event)) {
+      context.next();
+      return;
+    }
+    String topic = address.substring(Addresses.TOPIC_PREFIX.length());
+    vertx.eventBus().request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event),
+        new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, transport));
+  }
+}

@@ -1,0 +1,84 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Security;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** {@code GET /ws/{clientId}} and {@code GET /ws}: the WebSocket clients of one gateway instance. */
+final class WebSocketRoutes {
+
+  private final Vertx vertx;
+  private final WsContext context;
+  private final Set<WsConnection> connections = new HashSet<>();
+  private final MessageConsumer<JsonObject> broadcast;
+  private final long heartbeatTimer;
+
+  private final Security security;
+
+  WebSocketRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
+    this.vertx = vertx;
+    this.security = security;
+    WsSettings settings = WsSettings.from(conf);
+    this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
+        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates());
+    this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
+      String frame = m.body().getJsonObject("frame").encode();
+      connections.forEach(c -> c.sendFrame(frame));
+    });
+    this.heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> {
+      long now = System.currentTimeMillis();
+      List.copyOf(connections).forEach(c -> c.heartbeat(now));
+    });
+  }
+
+  void mount(Router router) {
+    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString()));
+    router.get("/ws/:clientId").handler(ctx -> {
+      String clientId = ctx.pathParam("clientId");
+      if (!WsConnection.NAME.matcher(clientId).matches()) {
+        throw Problem.badRequest("invalid-client-id", "a client id is 1-128 characters of A-Z a-z 0-9 _ . : -");
+      }
+      upgrade(ctx, clientId);
+    });
+  }
+
+  private void upgrade(RoutingContext ctx, String clientId) {
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
+    }
+    Principal principal = Security.principal(ctx);
+    String address = ctx.request().remoteAddress().hostAddress();
+    security.connections().acquire(address);
+    ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
+      WsConnection connection = new WsConnection(ws, clientId, principal, context);
+      connections.add(connection);
+      context.metrics().opened();
+      long expiry = security.closeOnExpiry(principal, () -> connection.close((short) 4401, "token expired"));
+      ws.closeHandler(v -> {
+        security.cancel(expiry);
+        security.connections().release(address);
+        if (connections.remove(connection)) {
+          context.metrics().closed();
+        }
+        connection.onClosed();
+      });
+      connection.open().onFailure(e -> connection.close((short) 1011, "could not register the client: " + e.getMessage()));
+    });
+  }
+
+  /** The node is stopping: stop pinging, close every client. */
+  void closeAll() {
+    vertx.cancelTimer(heartbeatTimer);
+    broadcast.unregister();
+    List.copyOf(connections).forEach(c -> c.close((short) 1001, "server shutting down"));
+  }
+}

@@ -1,0 +1,368 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicName;
+import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Scope;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * One WebSocket client: the frame protocol of API.md (topics, rooms, personal messages, ping),
+ * server pings that drop a dead peer, and a bounded outbox.
+ *
+ * <p>Frames are handled one after the other even when one needs a round trip (joining a room, a
+ * publish), so a client may send join_room and room_message back to back.
+ */
+final class WsConnection implements Subscriber {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WsConnection.class);
+
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+  private static final int MAX_PENDING_FRAMES = 64;
+
+  private final ServerWebSocket ws;
+  private final String clientId;
+  private final Principal principal;
+  private final String connectionId = UUID.randomUUID().toString();
+  private final WsContext context;
+  private final Set<TopicPattern> patterns = new LinkedHashSet<>();
+  private final Set<String> rooms = new LinkedHashSet<>();
+  private final Outbox<String> outbox;
+  private MessageConsumer<JsonObject> personal;
+  private Future<Void> processing = Future.succeededFuture();
+  private int pendingFrames;
+  private long lastSeen = System.currentTimeMillis();
+  private boolean closed;
+
+  WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
+    this.ws = ws;
+    this.clientId = clientId;
+    this.principal = principal;
+    this.context = context;
+    this.outbox = new Outbox<>(new Outbox.Sink<>() {
+      @Override
+      public boolean isClosed() {
+        return ws.isClosed();
+      }
+
+      @Override
+      public void write(String frame) {
+        ws.writeTextMessage(frame);
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return ws.writeQueueFull();
+      }
+
+      @Override
+      public void drainHandler(Runnable onDrain) {
+        ws.drainHandler(v -> onDrain.run());
+      }
+
+      @Override
+      public String gapNotice(long dropped) {
+        return new JsonObject().put("type", "gap").put("reason", "slow-client").put("dropped", dropped).encode();
+      }
+
+      @Override
+      public void closeAsSlow() {
+        ws.close((short) 1008, "too slow: more than " + context.settings().maxBacklog() + " messages waiting");
+      }
+    }, context.settings().maxBacklog(), context.settings().policy(), context.metrics());
+  }
+
+  String clientId() {
+    return clientId;
+  }
+
+  /**
+   * Takes over the client id (an older connection with it, on any node, is closed), listens for
+   * personal messages, and greets the client once all of that is in place.
+   */
+  Future<Void> open() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> error(null, "unsupported-frame", "binary frames are not supported: send JSON text"));
+    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    Vertx vertx = context.vertx();
+    personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
+    return context.presence().connectionOf(clientId)
+        .compose(previous -> {
+          if (previous != null && !previous.equals(connectionId)) {
+            vertx.eventBus().publish(RealtimeAddresses.client(clientId), new JsonObject().put("replaced_by", connectionId));
+          }
+          return personal.completion();
+        })
+        .compose(v -> context.presence().connected(clientId, connectionId))
+        .onSuccess(v -> sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode()));
+  }
+
+  private void onPersonal(JsonObject message) {
+    String replacedBy = message.getString("replaced_by");
+    if (replacedBy != null) {
+      if (!replacedBy.equals(connectionId)) {
+        ws.close((short) 4001, "replaced by a newer connection with the same client id");
+      }
+      return;
+    }
+    sendFrame(message.getJsonObject("frame").encode());
+  }
+
+  private void onText(String text) {
+    lastSeen = System.currentTimeMillis();
+    if (++pendingFrames >= MAX_PENDING_FRAMES) {
+      ws.pause(); // a client flooding frames waits for us, instead of us queueing without bound
+    }
+    processing = processing.transform(previous -> handle(text)).onComplete(done -> {
+      if (--pendingFrames < MAX_PENDING_FRAMES / 2) {
+        ws.resume();
+      }
+    });
+  }
+
+  private Future<Void> handle(String text) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      error(null, "malformed-frame", "a frame must be a JSON object");
+      return Future.succeededFuture();
+    }
+    Object ref = frame.getValue("ref");
+    try {
+      String type = frame.getValue("type") instanceof String s ? s : null;
+      if (type == null) {
+        throw Problem.badRequest("malformed-frame", "a frame needs a \"type\"");
+      }
+      return switch (type) {
+        case "subscribe" -> subscribe(frame, ref);
+        case "unsubscribe" -> unsubscribe(frame, ref);
+        case "publish" -> publish(frame, ref);
+        case "join_room" -> joinRoom(room(frame), ref);
+        case "leave_room" -> leaveRoom(room(frame), ref, true);
+        case "room_message" -> roomMessage(frame, ref);
+        case "ping" -> {
+          sendFrame(withRef(new JsonObject().put("type", "pong"), ref));
+          yield Future.succeededFuture();
+        }
+        default -> throw Problem.badRequest("unknown-type", "unknown frame type '" + TopicName.printable(type)
+            + "' (expected subscribe, unsubscribe, publish, join_room, leave_room, room_message, ping)");
+      };
+    } catch (Problem problem) {
+      error(ref, problem.code(), problem.detail());
+      return Future.succeededFuture();
+    } catch (RuntimeException bug) {
+      log.error("frame from {} failed", clientId, bug);
+      error(ref, "internal", "the frame could not be handled; the log has the details");
+      return Future.succeededFuture();
+    }
+  }
+
+  private Future<Void> subscribe(JsonObject frame, Object ref) {
+    List<TopicPattern> requested = topics(frame);
+    requested.forEach(principal::requireSubscribe);
+    Set<TopicPattern> added = new LinkedHashSet<>(requested);
+    added.removeAll(patterns);
+    if (patterns.size() + added.size() > context.settings().maxTopics()) {
+      throw Problem.badRequest("too-many-topics", "a connection subscribes to at most " + context.settings().maxTopics() + " patterns");
+    }
+    patterns.addAll(added);
+    context.subscriptions().add(this, added);
+    sendFrame(withRef(new JsonObject().put("type", "subscribed").put("topics", names(patterns)), ref));
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> unsubscribe(JsonObject frame, Object ref) {
+    List<TopicPattern> requested = topics(frame);
+    patterns.removeAll(requested);
+    context.subscriptions().remove(this, requested);
+    sendFrame(withRef(new JsonObject().put("type", "unsubscribed").put("topics", names(patterns)), ref));
+    return Future.succeededFuture();
+  }
+
+  private static List<TopicPattern> topics(JsonObject frame) {
+    if (!(frame.getValue("topics") instanceof JsonArray topics) || topics.isEmpty()) {
+      throw Problem.badRequest("malformed-frame", "\"topics\" must be a non-empty array of topic patterns");
+    }
+    List<TopicPattern> parsed = new ArrayList<>();
+    for (Object topic : topics) {
+      if (!(topic instanceof String s)) {
+        throw Problem.badRequest("malformed-frame", "\"topics\" must hold strings");
+      }
+      parsed.add(TopicPattern.parse(s));
+    }
+    return parsed;
+  }
+
+  private static JsonArray names(Set<TopicPattern> patterns) {
+    JsonArray out = new JsonArray();
+    patterns.forEach(p -> out.add(p.toString()));
+    return out;
+  }
+
+  private Future<Void> publish(JsonObject frame, Object ref) {
+    String topic = TopicName.validate(frame.getValue("topic") instanceof String s ? s : null);
+    principal.requirePublish(topic);
+    context.rates().acquire(principal);
+    JsonObject event;
+    if (frame.getValue("event") instanceof JsonObject given) {
+      event = given;
+    } else {
+      String type = frame.getValue("event_type") instanceof String s ? s : context.settings().defaultEventType();
+      event = new JsonObject().put("type", type).put("data", frame.getValue("data"));
+    }
+    return context.vertx().eventBus().<JsonObject>request(Addresses.TOPICS_PUBLISH,
+            new JsonObject().put("topic", topic).put("event", event),
+            new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "websocket"))
+        .onSuccess(reply -> sendFrame(withRef(new JsonObject().put("type", "published").mergeIn(reply.body()), ref)))
+        .onFailure(e -> {
+          Problem problem = Problem.from(e, Addresses.TOPICS_PUBLISH);
+          error(ref, problem.code(), problem.detail());
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private static String room(JsonObject frame) {
+    Object room = frame.getValue("room");
+    if (!(room instanceof String s) || !NAME.matcher(s).matches()) {
+      throw Problem.badRequest("invalid-room", "\"room\" must be 1-128 characters of A-Z a-z 0-9 _ . : -");
+    }
+    return s;
+  }
+
+  private Future<Void> joinRoom(String room, Object ref) {
+    principal.require(Scope.SUBSCRIBE);
+    if (!rooms.contains(room) && rooms.size() >= context.settings().maxRooms()) {
+      throw Problem.badRequest("too-many-rooms", "a connection joins at most " + context.settings().maxRooms() + " rooms");
+    }
+    boolean already = !rooms.add(room);
+    Future<Void> joined = already ? Future.succeededFuture() : context.rooms().add(room, this)
+        .compose(v -> context.presence().joined(room, clientId, connectionId))
+        .onSuccess(v -> context.rooms().publish(room,
+            new JsonObject().put("type", "user_joined").put("user_id", clientId).put("room", room), clientId));
+    return joined
+        .compose(v -> context.presence().members(room))
+        .onSuccess(members -> sendFrame(withRef(new JsonObject().put("type", "joined").put("room", room)
+            .put("members", new JsonArray(members)), ref)))
+        .onFailure(e -> error(ref, "unavailable", "could not join " + room + ": " + e.getMessage()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> leaveRoom(String room, Object ref, boolean acknowledge) {
+    if (!rooms.remove(room)) {
+      if (acknowledge) {
+        error(ref, "not-a-member", "not a member of " + room);
+      }
+      return Future.succeededFuture();
+    }
+    context.rooms().remove(room, this);
+    return context.presence().left(room, clientId, connectionId)
+        .onComplete(v -> {
+          context.rooms().publish(room, new JsonObject().put("type", "user_left").put("user_id", clientId).put("room", room), clientId);
+          if (acknowledge) {
+            sendFrame(withRef(new JsonObject().put("type", "left").put("room", room), ref));
+          }
+        })
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> roomMessage(JsonObject frame, Object ref) {
+    String room = room(frame);
+    principal.require(Scope.PUBLISH);
+    if (!rooms.contains(room)) {
+      throw Problem.badRequest("not-a-member", "join " + room + " before sending to it");
+    }
+    context.rooms().publish(room, new JsonObject().put("type", "message").put("room", room).put("from", clientId)
+        .put("content", frame.getValue("content")).put("timestamp", now()), null);
+    return Future.succeededFuture();
+  }
+
+  static String now() {
+    return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+  }
+
+  @Override
+  public void deliver(TopicEvent event, OutboundFrames frames) {
+    outbox.send(frames.websocket());
+  }
+
+  void sendFrame(String text) {
+    outbox.send(text);
+  }
+
+  private static String withRef(JsonObject frame, Object ref) {
+    if (ref != null) {
+      frame.put("ref", ref);
+    }
+    return frame.encode();
+  }
+
+  private void error(Object ref, String code, String message) {
+    sendFrame(withRef(new JsonObject().put("type", "error").put("code", code).put("message", message), ref));
+  }
+
+  /**
+   * Server ping. A live peer answers each ping before the next tick, so at most one interval
+   * passes without a sign of life; past one and a half, the peer is gone (dropped at most two
+   * intervals after it last spoke) and leaves its rooms.
+   */
+  void heartbeat(long now) {
+    if (closed) {
+      return;
+    }
+    if (now - lastSeen > context.settings().heartbeatMs() * 3 / 2) {
+      ws.close((short) 1001, "no answer to pings");
+      return;
+    }
+    ws.writePing(Buffer.buffer("hb"));
+    context.presence().connected(clientId, connectionId);
+    rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
+  }
+
+  void close(short code, String reason) {
+    if (!closed) {
+      ws.close(code, reason);
+    }
+  }
+
+  /** The socket is gone: forget its subscriptions, leave its rooms (others are told), drop presence. */
+  void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    outbox.close();
+    context.subscriptions().remove(this, patterns);
+    for (String room : List.copyOf(rooms)) {
+      leaveRoom(room, null, false);
+    }
+    if (personal != null) {
+      personal.unregister();
+    }
+    context.presence().disconnected(clientId, connectionId);
+  }
+}

@@ -1,0 +1,97 @@
+package io.switchboard.gateway.security;
+
+import io.switchboard.core.Problem;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The gateway's security in one place: the route handler that authenticates and checks the
+ * route's scope, and what connections need later (topic checks, rate and connection limits,
+ * closing a connection when its credential expires).
+ */
+public final class Security {
+
+  private static final String PRINCIPAL = "switchboard.principal";
+
+  private final Vertx vertx;
+  private final Authenticator authenticator;
+  private final AccessPolicy policy;
+  private final RateLimiter rates;
+  private final ConnectionLimiter connections;
+
+  public Security(Vertx vertx, JsonObject conf) {
+    this.vertx = vertx;
+    this.authenticator = new Authenticator(vertx, conf);
+    this.policy = new AccessPolicy(conf.getJsonObject("auth", new JsonObject()).getBoolean("public_metrics", true));
+    this.rates = new RateLimiter(vertx, conf);
+    this.connections = new ConnectionLimiter(vertx, conf);
+  }
+
+  /** Route handler: 401 without a valid credential, 403 without the route's scope. */
+  public void handle(RoutingContext ctx) {
+    AccessPolicy.Need need = policy.need(ctx.request().method(), ctx.request().path());
+    if (need == AccessPolicy.Need.PUBLIC) {
+      ctx.next();
+      return;
+    }
+    authenticator.authenticate(Authenticator.token(ctx.request()), ctx.request().remoteAddress().hostAddress())
+        .onSuccess(principal -> {
+          switch (need) {
+            case SUBSCRIBE -> principal.require(Scope.SUBSCRIBE);
+            case PUBLISH -> principal.require(Scope.PUBLISH);
+            case ADMIN -> principal.require(Scope.ADMIN);
+            default -> { }
+          }
+          ctx.put(PRINCIPAL, principal);
+          ctx.next();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** The caller of a request that passed {@link #handle}. */
+  public static Principal principal(RoutingContext ctx) {
+    Principal principal = ctx.get(PRINCIPAL);
+    if (principal == null) {
+      throw Authenticator.unauthorized("no credentials");
+    }
+    return principal;
+  }
+
+  public Future<Principal> authenticate(String token, String remoteAddress) {
+    return authenticator.authenticate(token, remoteAddress);
+  }
+
+  public RateLimiter rates() {
+    return rates;
+  }
+
+  public ConnectionLimiter connections() {
+    return connections;
+  }
+
+  /** Runs {@code close} when the principal's credential expires; returns the timer id, or -1. */
+  public long closeOnExpiry(Principal principal, Runnable close) {
+    long left = principal.millisLeft();
+    if (left < 0) {
+      return -1;
+    }
+    return vertx.setTimer(Math.max(1, left), id -> close.run());
+  }
+
+  public void cancel(long timer) {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /** For the launcher: whether any credential is configured. */
+  public static boolean credentialsConfigured(JsonObject conf) {
+    return Authenticator.isConfigured(conf);
+  }
+
+  static Problem forbidden(String detail) {
+    return new Problem(403, "forbidden", "Forbidden", detail);
+  }
+}

@@ -1,0 +1,215 @@
+package io.switchboard.pubsub;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Problem;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Redis → hub: PSUBSCRIBEs the configured channel patterns on the subscriber connection and
+ * publishes each message into the hub, on this node only (every node's relay subscribes itself).
+ *
+ * <p>Flow control: at most {@value #MAX_IN_FLIGHT} messages wait for the router; beyond that the
+ * connection stops reading, so a flood waits in Redis instead of in this process.
+ *
+ * <p>Liveness: the subscriber also SUBSCRIBEs to a heartbeat channel of its own that the publisher
+ * connection writes to; a connection that silently stopped delivering (no heartbeat seen while
+ * Redis acknowledged {@value #MISSED_HEARTBEATS} of them) is declared dead and replaced.
+ */
+final class RedisInbound {
+
+  static final int MAX_IN_FLIGHT = 512;
+  private static final int MISSED_HEARTBEATS = 3;
+  private static final long PUBLISH_TIMEOUT_MS = 10_000;
+  private static final Logger log = LoggerFactory.getLogger(RedisInbound.class);
+
+  private final EventBus eventBus;
+  private final List<String> patterns;
+  private final String heartbeatChannel;
+  private final RedisMessages messages;
+  private final RedisRelayMetrics metrics;
+  private final DeliveryOptions publishOptions = new DeliveryOptions()
+      .addHeader(Addresses.ORIGIN_HEADER, RedisRelayVerticle.ORIGIN)
+      .addHeader(Addresses.SCOPE_HEADER, Addresses.SCOPE_NODE)
+      .setSendTimeout(PUBLISH_TIMEOUT_MS);
+  private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 10_000);
+  private final RateLimitedLog droppedLog = new RateLimitedLog(log, 10_000);
+
+  private RedisLink link;
+  private int inFlight;
+  private RedisConnection paused;
+  private long heartbeatsAcked;
+  private long heartbeatsSeen;
+
+  RedisInbound(EventBus eventBus, RedisRelaySettings settings, String heartbeatChannel, RedisMessages messages,
+               RedisRelayMetrics metrics) {
+    this.eventBus = eventBus;
+    this.patterns = settings.subscribePatterns();
+    this.heartbeatChannel = heartbeatChannel;
+    this.messages = messages;
+    this.metrics = metrics;
+  }
+
+  void link(RedisLink link) {
+    this.link = link;
+  }
+
+  /** Link setup: subscribe, and complete once Redis confirmed every subscription. */
+  Future<Void> subscribe(RedisConnection conn) {
+    Promise<Void> confirmed = Promise.promise();
+    Set<String> awaiting = new HashSet<>();
+    Request psubscribe = Request.cmd(Command.PSUBSCRIBE);
+    for (String pattern : patterns) {
+      psubscribe.arg(pattern);
+      awaiting.add("psubscribe " + pattern);
+    }
+    awaiting.add("subscribe " + heartbeatChannel);
+    conn.handler(push -> onPush(conn, push, awaiting, confirmed));
+    // Subscribe commands complete when written; Redis confirms each subscription with a push.
+    return conn.send(psubscribe)
+        .compose(v -> conn.send(Request.cmd(Command.SUBSCRIBE).arg(heartbeatChannel)))
+        .compose(v -> confirmed.future());
+  }
+
+  /** Link up: the heartbeats Redis acknowledged before this connection subscribed do not count. */
+  void connected() {
+    heartbeatsSeen = heartbeatsAcked;
+    paused = null; // that was the old connection; the new one reads until the in-flight bound again
+  }
+
+  /** The publisher connection wrote heartbeat {@code sequence} and Redis acknowledged it. */
+  void heartbeatAcknowledged(long sequence) {
+    heartbeatsAcked = Math.max(heartbeatsAcked, sequence);
+  }
+
+  /** Periodic: replace a subscriber connection that stopped delivering without closing. */
+  void checkAlive() {
+    RedisConnection conn = link.connection();
+    if (conn == null || paused != null) {
+      return;
+    }
+    long missed = heartbeatsAcked - heartbeatsSeen;
+    if (missed >= MISSED_HEARTBEATS) {
+      heartbeatsSeen = heartbeatsAcked;
+      link.fail(conn, missed + " heartbeats written to Redis never arrived");
+    }
+  }
+
+  private void onPush(RedisConnection conn, Response push, Set<String> awaiting, Promise<Void> confirmed) {
+    if (push == null) {
+      return;
+    }
+    if (push.type() == ResponseType.ERROR) {
+      String error = "Redis refused: " + push;
+      if (!confirmed.tryFail(error)) {
+        link.fail(conn, error);
+      }
+      return;
+    }
+    if (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI || push.size() < 3) {
+      return; // not a pub/sub push
+    }
+    String kind = push.get(0).toString();
+    switch (kind) {
+      case "pmessage" -> {
+        if (push.size() >= 4) {
+          receive(conn, push.get(2).toString(), push.get(3).toBuffer());
+        }
+      }
+      case "message" -> receive(conn, push.get(1).toString(), push.get(2).toBuffer());
+      case "psubscribe", "subscribe" -> {
+        if (awaiting.remove(kind + " " + push.get(1).toString()) && awaiting.isEmpty()) {
+          confirmed.tryComplete();
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void receive(RedisConnection conn, String channel, Buffer payload) {
+    if (channel.equals(heartbeatChannel)) {
+      heartbeatsSeen = Math.max(heartbeatsSeen, heartbeatSequence(payload));
+      return;
+    }
+    String topic;
+    JsonObject event;
+    try {
+      topic = messages.topicOf(channel);
+      event = messages.eventOf(payload);
+    } catch (Problem problem) {
+      metrics.rejected.increment();
+      rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: " + problem.detail());
+      return;
+    }
+    if (event == null) {
+      return; // this relay wrote it: the hub has it already
+    }
+    publish(conn, channel, topic, event);
+  }
+
+  private void publish(RedisConnection conn, String channel, String topic, JsonObject event) {
+    if (++inFlight >= MAX_IN_FLIGHT && paused == null) {
+      paused = conn;
+      conn.pause();
+    }
+    eventBus.request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event), publishOptions)
+        .onComplete(ar -> {
+          inFlight--;
+          if (ar.succeeded()) {
+            metrics.in.increment();
+          } else if (isRefusal(ar.cause())) {
+            metrics.rejected.increment();
+            rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: "
+                + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
+          } else {
+            metrics.droppedIn.increment();
+            droppedLog.warn("redis message on channel '" + printable(channel) + "' dropped: "
+                + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
+          }
+          if (paused != null && inFlight <= MAX_IN_FLIGHT / 2) {
+            paused.resume();
+            paused = null;
+          }
+        });
+  }
+
+  /** The router answered 4xx: the message itself is at fault (an invalid CloudEvent, say). */
+  private static boolean isRefusal(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() >= 400 && reply.failureCode() < 500;
+  }
+
+  private static long heartbeatSequence(Buffer payload) {
+    try {
+      return Long.parseLong(payload.toString());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Channel names come from outside: keep them from breaking a log line. */
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder(Math.min(s.length(), 100));
+    for (int i = 0; i < s.length() && i < 100; i++) {
+      char c = s.charAt(i);
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > 100 ? out.append('…').toString() : out.toString();
+  }
+}

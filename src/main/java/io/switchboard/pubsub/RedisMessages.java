@@ -1,0 +1,118 @@
+package io.switchboard.pubsub;
+
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicName;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * How Redis channels and payloads map to hub topics and CloudEvents, both ways.
+ *
+ * <p>In: {@code {prefix}{topic}} is topic {@code topic}; a CloudEvent payload enters as it is; any
+ * other JSON becomes {@code data} of an envelope with the configured type; text that is not JSON
+ * becomes a {@code text/plain} string, bytes that are not UTF-8 {@code data_base64}.
+ *
+ * <p>Out: the envelope JSON, marked with the {@value #RELAY_ATTRIBUTE} extension attribute naming
+ * this relay, so that when Redis hands the message back to this relay's own subscription it is
+ * recognised and not delivered twice.
+ *
+ * <p>Not thread-safe (one decoder): each relay instance has its own.
+ */
+final class RedisMessages {
+
+  /** CloudEvents extension attribute naming the relay that wrote an event to Redis. */
+  static final String RELAY_ATTRIBUTE = "switchboardrelay";
+
+  private final String prefix;
+  private final String wrapType;
+  private final String source;
+  private final String relayId;
+  private final int maxBytes;
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  RedisMessages(RedisRelaySettings settings, String relayId, String source) {
+    this.prefix = settings.channelPrefix();
+    this.wrapType = settings.wrapType();
+    this.maxBytes = settings.maxMessageBytes();
+    this.relayId = relayId;
+    this.source = source;
+  }
+
+  /** The hub topic a channel stands for; a 400 problem when the channel is not one. */
+  String topicOf(String channel) {
+    if (!channel.startsWith(prefix)) {
+      throw Problem.badRequest("invalid-topic", "channel does not start with the prefix '" + prefix + "'");
+    }
+    return TopicName.validate(channel.substring(prefix.length()));
+  }
+
+  String channelOf(String topic) {
+    return prefix + topic;
+  }
+
+  /**
+   * The candidate event for a Redis payload (the router validates and completes it), or null when
+   * the payload is an event this relay wrote itself.
+   */
+  JsonObject eventOf(Buffer payload) {
+    if (payload.length() > maxBytes) {
+      throw Problem.tooLarge("the message is " + payload.length() + " bytes, the limit is " + maxBytes);
+    }
+    byte[] bytes = payload.getBytes();
+    String text;
+    try {
+      text = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException notText) {
+      return wrap("application/octet-stream").put("data_base64", Base64.getEncoder().encodeToString(bytes));
+    }
+    Object json = looksLikeJson(text) ? parse(text) : NOT_JSON;
+    if (json == NOT_JSON) {
+      return wrap("text/plain; charset=utf-8").put("data", text);
+    }
+    if (json instanceof JsonObject object && object.containsKey("specversion")) {
+      return relayId.equals(object.getValue(RELAY_ATTRIBUTE)) ? null : object;
+    }
+    return wrap("application/json").put("data", json);
+  }
+
+  /** The payload PUBLISHed for a hub message: its envelope, marked as written by this relay. */
+  String payloadOf(TopicEvent event) {
+    return new JsonObject(event.event()).put(RELAY_ATTRIBUTE, relayId).encode();
+  }
+
+  private JsonObject wrap(String contentType) {
+    return new JsonObject().put("type", wrapType).put("source", source).put("datacontenttype", contentType);
+  }
+
+  private static final Object NOT_JSON = new Object();
+
+  private static Object parse(String text) {
+    try {
+      return Json.decodeValue(text);
+    } catch (DecodeException e) {
+      return NOT_JSON;
+    }
+  }
+
+  /** Spares plain text the cost of a failed parse. */
+  private static boolean looksLikeJson(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        continue;
+      }
+      return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+    }
+    return false;
+  }
+}

@@ -1,0 +1,21 @@
+package io.switchboard.pubsub;
+
+import io.switchboard.testing.Http;
+import io.switchboard.testing.TestHub;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One series of a hub's GET /metrics, as an operator's scraper reads it. */
+final class HubMetrics {
+
+  private HubMetrics() {}
+
+  static double value(TestHub hub, String series) {
+    String body = Http.get(hub.uri("/metrics")).body();
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
+    if (!m.find()) {
+      throw new AssertionError("no " + series + " on /metrics");
+    }
+    return Double.parseDouble(m.group(1));
+  }
+}

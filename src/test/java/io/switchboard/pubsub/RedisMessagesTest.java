@@ -1,0 +1,105 @@
+package io.switchboard.pubsub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+class RedisMessagesTest {
+
+  private static final RedisRelaySettings SETTINGS = RedisRelaySettings.from(new JsonObject()
+      .put("redis", new JsonObject().put("uri", "redis://127.0.0.1:6379")
+          .put("inbound", new JsonObject().put("max_message_bytes", 256))));
+  private final RedisMessages messages = new RedisMessages(SETTINGS, "node-a", "/switchboard/node-a/redis");
+
+  private JsonObject in(String payload) {
+    return messages.eventOf(Buffer.buffer(payload));
+  }
+
+  @Test
+  void channelsUnderThePrefixAreTopics() {
+    assertThat(messages.topicOf("switchboard:orders.created")).isEqualTo("orders.created");
+    assertThat(messages.channelOf("orders.created")).isEqualTo("switchboard:orders.created");
+  }
+
+  @Test
+  void channelsThatAreNotTopicNamesAreRefusedSayingWhy() {
+    assertThatThrownBy(() -> messages.topicOf("switchboard:bad topic")).isInstanceOf(Problem.class)
+        .hasMessageContaining("character ' '");
+    assertThatThrownBy(() -> messages.topicOf("switchboard:a..b")).hasMessageContaining("empty segment");
+    assertThatThrownBy(() -> messages.topicOf("switchboard:")).hasMessageContaining("empty");
+    assertThatThrownBy(() -> messages.topicOf("switchboard:a:b")).hasMessageContaining("':'");
+    assertThatThrownBy(() -> messages.topicOf("other:a")).hasMessageContaining("prefix");
+  }
+
+  @Test
+  void aCloudEventEntersAsItIs() {
+    JsonObject event = new JsonObject().put("specversion", "1.0").put("id", "e-1").put("source", "urn:x")
+        .put("type", "order.created").put("data", new JsonObject().put("n", 1)).put("correlationid", "c-1");
+    assertThat(in(event.encode())).isEqualTo(event);
+  }
+
+  @Test
+  void otherJsonBecomesTheDataOfAnEnvelopeWithTheConfiguredType() {
+    JsonObject object = in("{\"order_id\":\"o-1\"}");
+    assertThat(object.getString("type")).isEqualTo("switchboard.redis.message");
+    assertThat(object.getString("source")).isEqualTo("/switchboard/node-a/redis");
+    assertThat(object.getString("datacontenttype")).isEqualTo("application/json");
+    assertThat(object.getValue("data")).isEqualTo(new JsonObject().put("order_id", "o-1"));
+
+    assertThat(in(" [1, 2]").getValue("data")).isEqualTo(new JsonArray().add(1).add(2));
+    assertThat(in("42").getValue("data")).isEqualTo(42);
+    assertThat(in("\"quoted\"").getValue("data")).isEqualTo("quoted");
+    assertThat(in("true").getValue("data")).isEqualTo(true);
+    // and the router turns it into a valid envelope
+    assertThat(Envelope.of(object, "/x").data()).isEqualTo(new JsonObject().put("order_id", "o-1"));
+  }
+
+  @Test
+  void textThatIsNotJsonIsAPlainTextString() {
+    for (String text : new String[] {"hello world", "", "{not json", "12 apples", "nope", "line1\nline2"}) {
+      JsonObject event = in(text);
+      assertThat(event.getString("datacontenttype")).as(text).isEqualTo("text/plain; charset=utf-8");
+      assertThat(event.getValue("data")).as(text).isEqualTo(text);
+    }
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreBase64() {
+    JsonObject event = messages.eventOf(Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xfe, 0}));
+    assertThat(event.getString("datacontenttype")).isEqualTo("application/octet-stream");
+    assertThat(event.getString("data_base64")).isEqualTo("//4A");
+    assertThat(event.containsKey("data")).isFalse();
+  }
+
+  @Test
+  void messagesOverTheLimitAreRefused() {
+    assertThatThrownBy(() -> in("x".repeat(257))).isInstanceOf(Problem.class).hasMessageContaining("257 bytes, the limit is 256");
+    assertThat(in("x".repeat(256))).isNotNull();
+  }
+
+  @Test
+  void whatThisRelayWroteIsRecognisedOnTheWayBack() {
+    Envelope envelope = Envelope.of(new JsonObject().put("type", "t").put("data", 1), "/switchboard/node-a");
+    String written = messages.payloadOf(TopicEvent.of("a", envelope, "http"));
+    assertThat(new JsonObject(written)).isEqualTo(envelope.toJson().put("switchboardrelay", "node-a"));
+    assertThat(messages.eventOf(Buffer.buffer(written))).isNull();
+
+    // another hub's relay wrote this one: it enters, marker and all
+    RedisMessages other = new RedisMessages(SETTINGS, "node-b", "/switchboard/node-b/redis");
+    assertThat(other.eventOf(Buffer.buffer(written))).isEqualTo(new JsonObject(written));
+  }
+
+  @Test
+  void aRepublishedEnvelopeCarriesThisRelaysMarkOnly() {
+    Envelope envelope = Envelope.of(new JsonObject().put("type", "t").put("switchboardrelay", "node-b"), "/x");
+    assertThat(new JsonObject(messages.payloadOf(TopicEvent.of("a", envelope, "http"))).getString("switchboardrelay"))
+        .isEqualTo("node-a");
+  }
+}
