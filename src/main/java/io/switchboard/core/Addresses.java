@@ -55,6 +55,23 @@ public final class Addresses {
   /** Header naming where a published message came from (e.g. {@code redis}), so relays never loop. */
   public static final String ORIGIN_HEADER = "switchboard-origin";
 
+  /** Request {@code {"stream","expected_version","events"}} → {@code {"stream","first_version","last_version","position"}}. */
+  public static final String EVENTSTORE_APPEND = "switchboard.eventstore.append";
+
+  /** Request {@code {"stream","from","limit","direction"}} (or {@code $all} with {@code from_position}, {@code category}) → {@code {"events"}}. */
+  public static final String EVENTSTORE_READ = "switchboard.eventstore.read";
+
+  /** Published cluster-wide after each append commits: {@code {"stream","category","first_version","last_version","first_position","position","count"}}. */
+  public static final String EVENTSTORE_APPENDED = "switchboard.eventstore.appended";
+
+  /** Request {@code {"stream","category"?,"after"?,"address","heartbeat_ms"?}} → {@code {"subscription"}}; batches then arrive at address. */
+  public static final String EVENTSTORE_SUBSCRIBE = "switchboard.eventstore.subscribe";
+
+  /** Request {@code {"stream","version","state"}} → {@code {"stream","version","taken_at"}}. */
+  public static final String EVENTSTORE_SNAPSHOT_PUT = "switchboard.eventstore.snapshot.put";
+
+  /** Request {@code {"stream"}} → {@code {"stream","version","state","taken_at"}}. */
+  public static final String EVENTSTORE_SNAPSHOT_GET = "switchboard.eventstore.snapshot.get";
   /**
    * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
    * refreshed with a TTL, so a node that died leaves the list on its own.

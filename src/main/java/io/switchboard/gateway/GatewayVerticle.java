@@ -29,6 +29,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private HttpServer server;
   private TopicRoutes topics;
+  private StreamRoutes streams;
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
@@ -72,6 +73,8 @@ public final class GatewayVerticle extends VerticleBase {
       }
     });
     topics.mount(router);
+    streams = new StreamRoutes(vertx, conf);
+    streams.mount(router);
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
@@ -101,6 +104,9 @@ public final class GatewayVerticle extends VerticleBase {
       webSockets.closeAll();
       ingress.uninstall();
       watches.close();
+    }
+    if (streams != null) {
+      streams.closeAll();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

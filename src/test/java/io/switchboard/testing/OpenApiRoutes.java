@@ -18,10 +18,15 @@ public final class OpenApiRoutes {
   private OpenApiRoutes() {}
 
   public static List<Route> parse(String yaml) {
+    return parse(yaml, "x");
+  }
+
+  /** The routes, with each path parameter replaced by {@code placeholder}. */
+  public static List<Route> parse(String yaml, String placeholder) {
     List<Route> routes = new ArrayList<>();
     Matcher paths = Pattern.compile("(?m)^  (/\\S*):\\n((?:    .*\\n|      .*\\n)*)").matcher(yaml);
     while (paths.find()) {
-      String path = paths.group(1).replaceAll("\\{[^}]+}", "x");
+      String path = paths.group(1).replaceAll("\\{[^}]+}", placeholder);
       Matcher methods = Pattern.compile("(?m)^    (get|post|put|patch|delete):").matcher(paths.group(2));
       while (methods.find()) {
         routes.add(new Route(methods.group(1).toUpperCase(), path));

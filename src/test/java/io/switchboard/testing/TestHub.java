@@ -11,6 +11,10 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +28,14 @@ public final class TestHub implements AutoCloseable {
   public final JsonObject conf;
   public final int port;
   private final Hub hub;
+  private final Path dataDir;
 
-  private TestHub(Vertx vertx, JsonObject conf, Hub hub) {
+  private TestHub(Vertx vertx, JsonObject conf, Hub hub, Path dataDir) {
     this.vertx = vertx;
     this.conf = conf;
     this.port = conf.getJsonObject("http").getInteger("port");
     this.hub = hub;
+    this.dataDir = dataDir;
   }
 
   /** The built-in verticles named (all when none), with the embedded defaults plus overrides. */
@@ -39,9 +45,12 @@ public final class TestHub implements AutoCloseable {
 
   /** As {@link #start(JsonObject, String...)}, letting the test change descriptors (instances, say). */
   public static TestHub start(JsonObject overrides, UnaryOperator<VerticleDescriptor> change, String... verticles) {
+    Path dataDir = tempDir();
+    // The embedded store gets a data directory of its own, removed when the hub closes.
     JsonObject base = new JsonObject()
         .put("node", new JsonObject().put("id", "test-" + Long.toString(System.nanoTime(), 36)))
-        .put("http", new JsonObject().put("port", freePort()));
+        .put("http", new JsonObject().put("port", freePort()))
+        .put("data_dir", dataDir.toString());
     JsonObject conf = HubSettings.defaultConf(base.mergeIn(overrides, true));
     List<String> names = Arrays.asList(verticles);
     List<VerticleDescriptor> descriptors = HubSettings.builtInDescriptors().stream()
@@ -51,7 +60,7 @@ public final class TestHub implements AutoCloseable {
     Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
     try {
       Hub hub = await(Hub.start(vertx, new HubSettings(conf, descriptors)));
-      return new TestHub(vertx, conf, hub);
+      return new TestHub(vertx, conf, hub, dataDir);
     } catch (RuntimeException e) {
       await(vertx.close());
       throw e;
@@ -72,6 +81,23 @@ public final class TestHub implements AutoCloseable {
       await(hub.stop());
     } finally {
       await(vertx.close());
+      delete(dataDir);
+    }
+  }
+
+  private static Path tempDir() {
+    try {
+      return Files.createTempDirectory("switchboard-hub");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temporary directory: what is left goes with the OS's clean-up
     }
   }
 

@@ -1,0 +1,288 @@
+package io.switchboard.eventstore;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.switchboard.core.Addresses;
+import io.switchboard.core.EventUpcaster;
+import io.switchboard.core.Metrics;
+import io.switchboard.core.Problem;
+import io.switchboard.core.db.Database;
+import io.switchboard.core.db.Dialect;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event store: appends with optimistic concurrency, reads, catch-up subscriptions and
+ * snapshots, on the hub's database (PostgreSQL, or the embedded H2 file). Every call arrives on
+ * the event bus ({@code switchboard.eventstore.*}, see {@link Addresses}).
+ *
+ * <p>After each append commits it is announced on {@code switchboard.eventstore.appended} and each
+ * of its events is published as a topic message on {@code streams.{category}} (subject: the
+ * stream), so every transport sees store events without a second write.
+ *
+ * <p>When the database cannot be reached, store calls fail with 503 naming it and the rest of the
+ * hub carries on; the pool reconnects by itself once it is back. If it is down at start, the
+ * verticle still starts and applies its migrations as soon as it can.
+ */
+public final class EventStoreVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(EventStoreVerticle.class);
+  private static final String MODULE = "eventstore";
+  private static final String ORIGIN = "store";
+
+  private Database db;
+  private SqlEventStore store;
+  private AppendWriter writer;
+  private Subscriptions subscriptions;
+  private Upcasters upcasters;
+  private String source;
+  private int maxReadLimit;
+  private int maxAppendEvents;
+  private volatile boolean migrated;
+  private String notReady = "the database has not been reached yet";
+  private long migrationRetryMs = 1000;
+  private long pollTimer = -1;
+  private long migrationTimer = -1;
+  private Counter appendedEvents;
+  private Counter conflicts;
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject es = conf.getJsonObject("eventstore", new JsonObject());
+    try {
+      maxAppendEvents = positive(es, "max_append_events", 1000);
+      maxReadLimit = positive(es, "max_read_limit", 1000);
+      upcasters = Upcasters.from(es.getJsonArray("upcasters", new JsonArray()), ServiceLoader.load(EventUpcaster.class));
+      db = Database.open(vertx, conf, ORIGIN);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return Future.failedFuture("configuration: " + e.getMessage());
+    }
+    source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    store = new SqlEventStore(db);
+    DistributionSummary batchSizes = DistributionSummary.builder("switchboard.eventstore.batch.appends")
+        .description("Appends committed per write transaction").register(Metrics.registry());
+    writer = new AppendWriter(store, positive(es, "max_batch_events", 1000), positive(es, "max_pending_appends", 10_000),
+        batchSizes::record);
+    subscriptions = new Subscriptions(vertx, store, upcasters, positive(es, "subscription_batch", 256),
+        positive(es, "subscription_timeout_ms", 30_000), positive(es, "max_subscriptions", 10_000),
+        Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"),
+        e -> db.problem(e, "subscription"));
+    appendedEvents = Counter.builder("switchboard.eventstore.appended").description("Events appended")
+        .register(Metrics.registry());
+    conflicts = Counter.builder("switchboard.eventstore.conflicts").description("Appends refused with 409")
+        .register(Metrics.registry());
+
+    EventBus bus = vertx.eventBus();
+    List<Future<?>> registrations = new ArrayList<>();
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPEND, this::append).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_READ, m -> answer(m, "read", this::read)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SUBSCRIBE, m -> answer(m, "subscribe",
+        body -> Future.succeededFuture(new JsonObject().put("subscription", subscriptions.open(body))))).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_PUT, m -> answer(m, "snapshot", this::putSnapshot)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_GET, m -> answer(m, "snapshot", this::getSnapshot)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
+    registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), this::ready).completion());
+    pollTimer = vertx.setPeriodic(positive(es, "poll_ms", 1000), id -> {
+      if (migrated) {
+        subscriptions.tick();
+      }
+    });
+    return Future.all(registrations).compose(v -> migrate());
+  }
+
+  private static int positive(JsonObject es, String field, int fallback) {
+    Object value = es.getValue(field, fallback);
+    if (!(value instanceof Integer i) || i < 1) {
+      throw new IllegalArgumentException("eventstore." + field + " must be a positive integer");
+    }
+    return i;
+  }
+
+  /** Applies the migrations; while the database is unreachable keeps trying, and starts anyway. */
+  private Future<Void> migrate() {
+    return db.migrate(MODULE).<Void>map(applied -> {
+      migrated = true;
+      log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s");
+      return null;
+    }).recover(e -> {
+      if (!Dialect.isUnavailable(e)) {
+        return Future.failedFuture(e);
+      }
+      notReady = db.problem(e, "migrations").detail();
+      log.warn("{}; retrying in {} ms", notReady, migrationRetryMs);
+      migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
+      migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
+      return Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(migrationTimer);
+    if (subscriptions != null) {
+      subscriptions.closeAll();
+    }
+    return db == null ? Future.succeededFuture() : db.close();
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  private void append(Message<JsonObject> message) {
+    answer(message, "append", body -> writer.submit(AppendRequest.parse(body, maxAppendEvents)).map(appended -> {
+      if (!appended.repeated()) {
+        appendedEvents.increment(appended.events().size());
+        announce(appended);
+      }
+      return appended.toJson();
+    }));
+  }
+
+  /** After commit: the announcement for subscriptions, and each event as a topic message. */
+  private void announce(Appended appended) {
+    EventBus bus = vertx.eventBus();
+    bus.publish(Addresses.EVENTSTORE_APPENDED, appended.announcement());
+    String topic = StreamName.topic(StreamName.category(appended.stream()));
+    DeliveryOptions origin = new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, ORIGIN);
+    for (StoredEvent event : appended.events()) {
+      bus.send(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", cloudEvent(event)), origin);
+    }
+  }
+
+  private JsonObject cloudEvent(StoredEvent e) {
+    JsonObject metadata = e.metadata();
+    JsonObject event = new JsonObject().put("specversion", "1.0").put("id", e.id())
+        .put("source", metadata.getValue("source") instanceof String s && !s.isEmpty() ? s : source)
+        .put("type", e.type()).put("subject", e.stream()).put("time", e.time())
+        .put("datacontenttype", "application/json").put("data", e.data())
+        .put("dataversion", e.dataversion()).put("position", e.position()).put("streamversion", e.version());
+    for (String carried : new String[] {"correlationid", "causationid"}) {
+      if (metadata.getValue(carried) instanceof String value) {
+        event.put(carried, value);
+      }
+    }
+    return event;
+  }
+
+  private Future<JsonObject> read(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"stream\", \"from\"?, \"limit\"?, \"direction\"?}");
+    }
+    Object direction = body.getValue("direction");
+    boolean forward = switch (direction == null ? "forward" : String.valueOf(direction)) {
+      case "forward" -> true;
+      case "backward" -> false;
+      default -> throw Problem.badRequest("invalid-parameter", "direction must be forward or backward");
+    };
+    int limit = (int) number(body, "limit", 100, 1, maxReadLimit);
+    Function<List<StoredEvent>, JsonObject> reply = events -> {
+      JsonArray out = new JsonArray();
+      events.forEach(e -> out.add(upcasters.apply(e).toJson()));
+      return new JsonObject().put("events", out);
+    };
+    if (StreamName.ALL.equals(body.getValue("stream"))) {
+      long from = number(body, "from_position", forward ? 0 : Long.MAX_VALUE, 0, Long.MAX_VALUE);
+      if (body.getValue("category") != null) {
+        String category = StreamName.validateCategory(body.getValue("category"));
+        return store.readCategory(category, from, limit, forward).map(reply);
+      }
+      return store.readAll(from, limit, forward).map(reply);
+    }
+    String stream = StreamName.validate(body.getValue("stream"));
+    if (body.getValue("category") != null) {
+      throw Problem.badRequest("invalid-parameter", "category goes with the $all stream: /api/v1/streams/$all?category=…");
+    }
+    long from = number(body, "from", forward ? 0 : Long.MAX_VALUE, 0, Long.MAX_VALUE);
+    return store.readStream(stream, from, limit, forward).compose(events -> !events.isEmpty()
+        ? Future.succeededFuture(reply.apply(events))
+        : store.currentVersion(stream).map(current -> {
+          if (current < 0) {
+            throw new Problem(404, "stream-not-found", "Not found", "stream '" + stream + "' has no events");
+          }
+          return reply.apply(events);
+        }));
+  }
+
+  private static long number(JsonObject body, String field, long fallback, long min, long max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= min
+        && ((Number) value).longValue() <= max) {
+      return ((Number) value).longValue();
+    }
+    throw Problem.badRequest("invalid-parameter", field + " must be an integer from " + min
+        + (max == Long.MAX_VALUE ? "" : " to " + max) + ", not " + value);
+  }
+
+  private Future<JsonObject> putSnapshot(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"stream\", \"version\", \"state\"}");
+    }
+    String stream = StreamName.validate(body.getValue("stream"));
+    if (!(body.getValue("version") instanceof Number n) || !(n instanceof Integer || n instanceof Long) || n.longValue() < 0) {
+      throw Problem.invalid("invalid-snapshot", "a snapshot needs \"version\": the stream version its state includes (0 or more)");
+    }
+    if (!body.containsKey("state")) {
+      throw Problem.invalid("invalid-snapshot", "a snapshot needs \"state\": any JSON value");
+    }
+    return store.putSnapshot(stream, n.longValue(), body.getValue("state"));
+  }
+
+  private Future<JsonObject> getSnapshot(JsonObject body) {
+    String stream = StreamName.validate(body == null ? null : body.getValue("stream"));
+    return store.getSnapshot(stream).map(snapshot -> {
+      if (snapshot == null) {
+        throw new Problem(404, "snapshot-not-found", "Not found", "stream '" + stream + "' has no snapshot");
+      }
+      return snapshot;
+    });
+  }
+
+  /** Runs a call and answers: its JSON, or a problem (503 naming the database when it is out of reach). */
+  private void answer(Message<JsonObject> message, String what, Function<JsonObject, Future<JsonObject>> call) {
+    Future<JsonObject> result;
+    try {
+      if (!migrated) {
+        throw new Problem(503, "database-unavailable", "Service unavailable", "the event store is not ready: " + notReady);
+      }
+      result = call.apply(message.body());
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onSuccess(message::reply).onFailure(e -> {
+      Problem problem = db.problem(e, what);
+      if (problem.status() == 409) {
+        conflicts.increment();
+      } else if (problem.status() == 500) {
+        log.error("{} failed", what, e);
+      } else if (problem.status() == 503) {
+        log.debug("{} failed: {}", what, problem.detail());
+      }
+      problem.failReply(message);
+    });
+  }
+
+  private void ready(Message<Object> message) {
+    if (!migrated) {
+      message.fail(503, notReady);
+      return;
+    }
+    db.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS)
+        .onSuccess(v -> message.reply(new JsonObject().put("status", "UP").put("database", db.describe())))
+        .onFailure(e -> message.fail(503, db.problem(e, "store").detail()));
+  }
+}

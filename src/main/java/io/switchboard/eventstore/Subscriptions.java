@@ -1,0 +1,247 @@
+package io.switchboard.eventstore;
+
+import io.switchboard.core.Problem;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Catch-up subscriptions to a stream, a category or {@code $all}, pushed over the event bus.
+ *
+ * <p>A subscription reads from the database after its cursor (the last version, or position, the
+ * subscriber has), sends each batch to the subscriber's address as a request and waits for the
+ * reply before reading on: the subscriber's pace sets the flow and nothing is buffered here. Once
+ * a read comes back empty it is live: the announcement of each append ({@code
+ * switchboard.eventstore.appended}, published cluster-wide) wakes the subscriptions it concerns,
+ * which read again; a wake-up during a read is remembered, never lost. Events always come from the
+ * database in order, so catch-up, live and resume are one path, exact by construction.
+ *
+ * <p>Fallbacks: every {@code poll_ms} the store's head position is read, and if it moved past what
+ * announcements told, every subscription reads again (an announcement lost, say, across a network
+ * partition). An idle subscription gets an empty batch every {@code heartbeat_ms}: a subscriber
+ * that stopped answering is dropped, and a subscriber that hears nothing knows the store went away.
+ */
+final class Subscriptions {
+
+  private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
+  private static final long RETRY_MS = 1000;
+
+  private final Vertx vertx;
+  private final SqlEventStore store;
+  private final Upcasters upcasters;
+  private final int batch;
+  private final long timeoutMs;
+  private final int max;
+  private final AtomicLong gauge;
+  private final Consumer<Throwable> onReadFailure;
+  private final Map<String, Subscription> open = new HashMap<>();
+  private long knownHead;
+
+  private final class Subscription {
+    final String id = UUID.randomUUID().toString();
+    final String stream;
+    final String category;
+    final String address;
+    final long heartbeatMs;
+    long cursor;
+    long lastSent = System.currentTimeMillis();
+    boolean busy;
+    boolean dirty;
+    boolean closed;
+
+    Subscription(String stream, String category, String address, long after, long heartbeatMs) {
+      this.stream = stream;
+      this.category = category;
+      this.address = address;
+      this.cursor = after;
+      this.heartbeatMs = heartbeatMs;
+    }
+
+    boolean concerns(JsonObject announcement) {
+      if (stream != null) {
+        return stream.equals(announcement.getString("stream"));
+      }
+      return category == null || category.equals(announcement.getString("category"));
+    }
+
+    Future<List<StoredEvent>> read() {
+      if (stream != null) {
+        return store.readStream(stream, cursor + 1, batch, true);
+      }
+      return category == null ? store.readAll(cursor + 1, batch, true) : store.readCategory(category, cursor + 1, batch, true);
+    }
+
+    long cursorOf(StoredEvent event) {
+      return stream != null ? event.version() : event.position();
+    }
+  }
+
+  /** @param onReadFailure told of each failed read (the database may need to reconnect) */
+  Subscriptions(Vertx vertx, SqlEventStore store, Upcasters upcasters, int batch, long timeoutMs, int max, AtomicLong gauge,
+                Consumer<Throwable> onReadFailure) {
+    this.onReadFailure = onReadFailure;
+    this.vertx = vertx;
+    this.store = store;
+    this.upcasters = upcasters;
+    this.batch = batch;
+    this.timeoutMs = timeoutMs;
+    this.max = max;
+    this.gauge = gauge;
+  }
+
+  /**
+   * Opens a subscription from {@code {"stream", "category"?, "after"?, "address", "heartbeat_ms"?}}:
+   * {@code stream} is a stream name or {@code $all} (with an optional {@code category});
+   * {@code after} the last version (or, for {@code $all}, position) the subscriber has.
+   *
+   * @return the subscription id
+   */
+  String open(JsonObject request) {
+    if (request == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"stream\", \"address\", \"after\"?}");
+    }
+    String stream = StreamName.ALL.equals(request.getValue("stream")) ? null : StreamName.validate(request.getValue("stream"));
+    String category = null;
+    if (request.getValue("category") != null) {
+      if (stream != null) {
+        throw Problem.badRequest("invalid-parameter", "category goes with the $all stream, not with a stream");
+      }
+      category = StreamName.validateCategory(request.getValue("category"));
+    }
+    if (!(request.getValue("address") instanceof String address) || address.isBlank()) {
+      throw Problem.badRequest("malformed-request", "address: where to send the events is required");
+    }
+    long after = number(request, "after", stream != null ? -1 : 0, stream != null ? -1 : 0);
+    long heartbeat = number(request, "heartbeat_ms", 15_000, 100);
+    if (open.size() >= max) {
+      throw new Problem(503, "too-many-subscriptions", "Service unavailable",
+          "this store instance serves " + max + " subscriptions already");
+    }
+    Subscription s = new Subscription(stream, category, address, after, heartbeat);
+    open.put(s.id, s);
+    gauge.incrementAndGet();
+    // After the reply to the subscribe request has gone (the subscriber learns its id first).
+    vertx.runOnContext(v -> pump(s));
+    return s.id;
+  }
+
+  private static long number(JsonObject request, String field, long fallback, long min) {
+    Object value = request.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= min) {
+      return ((Number) value).longValue();
+    }
+    throw Problem.badRequest("invalid-parameter", field + " must be an integer of at least " + min + ", not " + value);
+  }
+
+  /** An append was announced: wake the subscriptions it concerns. */
+  void announced(JsonObject announcement) {
+    knownHead = Math.max(knownHead, announcement.getLong("position", 0L));
+    for (Subscription s : List.copyOf(open.values())) {
+      if (s.concerns(announcement)) {
+        pump(s);
+      }
+    }
+  }
+
+  /** The polling fallback and the heartbeats; called every poll interval. */
+  void tick() {
+    long now = System.currentTimeMillis();
+    for (Subscription s : List.copyOf(open.values())) {
+      if (!s.busy && now - s.lastSent >= s.heartbeatMs) {
+        s.busy = true;
+        deliver(s, new JsonArray()).onComplete(ar -> {
+          s.busy = false;
+          if (ar.succeeded() && s.dirty) {
+            pump(s);
+          }
+        });
+      }
+    }
+    if (open.isEmpty()) {
+      return;
+    }
+    store.head().onSuccess(head -> {
+      if (head > knownHead) {
+        knownHead = head;
+        List.copyOf(open.values()).forEach(this::pump);
+      }
+    });
+  }
+
+  private void pump(Subscription s) {
+    if (s.closed) {
+      return;
+    }
+    if (s.busy) {
+      s.dirty = true;
+      return;
+    }
+    s.busy = true;
+    s.dirty = false;
+    s.read().onComplete(read -> {
+      if (s.closed) {
+        return;
+      }
+      if (read.failed()) {
+        s.busy = false;
+        onReadFailure.accept(read.cause());
+        log.debug("subscription {} cannot read, retrying: {}", s.id, read.cause().toString());
+        vertx.setTimer(RETRY_MS, t -> pump(s));
+        return;
+      }
+      List<StoredEvent> events = read.result();
+      if (events.isEmpty()) {
+        s.busy = false;
+        if (s.dirty) {
+          pump(s);
+        }
+        return;
+      }
+      JsonArray batchJson = new JsonArray();
+      events.forEach(e -> batchJson.add(upcasters.apply(e).toJson()));
+      long last = s.cursorOf(events.get(events.size() - 1));
+      deliver(s, batchJson).onComplete(sent -> {
+        s.busy = false;
+        if (sent.succeeded()) {
+          s.cursor = last;
+          pump(s);
+        }
+      });
+    });
+  }
+
+  /** Sends a batch and waits for the subscriber's reply; a subscriber that fails it is dropped. */
+  private Future<Void> deliver(Subscription s, JsonArray events) {
+    s.lastSent = System.currentTimeMillis();
+    JsonObject message = new JsonObject().put("subscription", s.id).put("events", events);
+    return vertx.eventBus().request(s.address, message, new DeliveryOptions().setSendTimeout(timeoutMs))
+        .<Void>mapEmpty()
+        .onFailure(e -> close(s, e.getMessage()));
+  }
+
+  private void close(Subscription s, String reason) {
+    if (!s.closed) {
+      s.closed = true;
+      open.remove(s.id);
+      gauge.decrementAndGet();
+      log.debug("subscription {} to {} ended: {}", s.id, s.stream != null ? s.stream : "$all", reason);
+    }
+  }
+
+  void closeAll() {
+    List.copyOf(open.values()).forEach(s -> close(s, "the store is stopping"));
+  }
+}
