@@ -52,6 +52,7 @@ public final class EventStoreVerticle extends VerticleBase {
   private volatile boolean migrated;
   private String notReady = "the database has not been reached yet";
   private long migrationRetryMs = 1000;
+  private int pollMs;
   private long pollTimer = -1;
   private long migrationTimer = -1;
   private Counter appendedEvents;
@@ -65,20 +66,24 @@ public final class EventStoreVerticle extends VerticleBase {
       maxAppendEvents = positive(es, "max_append_events", 1000);
       maxReadLimit = positive(es, "max_read_limit", 1000);
       upcasters = Upcasters.from(es.getJsonArray("upcasters", new JsonArray()), ServiceLoader.load(EventUpcaster.class));
+      int maxBatchEvents = positive(es, "max_batch_events", 1000);
+      int maxPending = positive(es, "max_pending_appends", 10_000);
+      int subscriptionBatch = positive(es, "subscription_batch", 256);
+      int subscriptionTimeout = positive(es, "subscription_timeout_ms", 30_000);
+      int maxSubscriptions = positive(es, "max_subscriptions", 10_000);
+      pollMs = positive(es, "poll_ms", 1000);
       db = Database.open(vertx, conf, ORIGIN);
+      store = new SqlEventStore(db);
+      DistributionSummary batchSizes = DistributionSummary.builder("switchboard.eventstore.batch.appends")
+          .description("Appends committed per write transaction").register(Metrics.registry());
+      writer = new AppendWriter(store, maxBatchEvents, maxPending, batchSizes::record);
+      subscriptions = new Subscriptions(vertx, store, upcasters, subscriptionBatch, subscriptionTimeout, maxSubscriptions,
+          Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"),
+          e -> db.problem(e, "subscription"));
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture("configuration: " + e.getMessage());
     }
     source = "/switchboard/" + conf.getJsonObject("node").getString("id");
-    store = new SqlEventStore(db);
-    DistributionSummary batchSizes = DistributionSummary.builder("switchboard.eventstore.batch.appends")
-        .description("Appends committed per write transaction").register(Metrics.registry());
-    writer = new AppendWriter(store, positive(es, "max_batch_events", 1000), positive(es, "max_pending_appends", 10_000),
-        batchSizes::record);
-    subscriptions = new Subscriptions(vertx, store, upcasters, positive(es, "subscription_batch", 256),
-        positive(es, "subscription_timeout_ms", 30_000), positive(es, "max_subscriptions", 10_000),
-        Metrics.nodeGauge(vertx, "switchboard.eventstore.subscriptions", "Open event store subscriptions"),
-        e -> db.problem(e, "subscription"));
     appendedEvents = Counter.builder("switchboard.eventstore.appended").description("Events appended")
         .register(Metrics.registry());
     conflicts = Counter.builder("switchboard.eventstore.conflicts").description("Appends refused with 409")
@@ -94,7 +99,7 @@ public final class EventStoreVerticle extends VerticleBase {
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_GET, m -> answer(m, "snapshot", this::getSnapshot)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
     registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), this::ready).completion());
-    pollTimer = vertx.setPeriodic(positive(es, "poll_ms", 1000), id -> {
+    pollTimer = vertx.setPeriodic(pollMs, id -> {
       if (migrated) {
         subscriptions.tick();
       }

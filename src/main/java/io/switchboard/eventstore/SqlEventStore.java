@@ -112,14 +112,26 @@ final class SqlEventStore {
     if (known == null) {
       return readAndWrite(batch);
     }
+    long knownHead = head;
     return db.inPipelinedTransaction((conn, commit) -> {
-      // The lock first (the statements run in order, so the inserts run holding it).
-      conn.preparedQuery(lockHead).execute();
-      return insert(conn, commit, known);
+      // The lock first: statements run in order, so the inserts run holding it. Nothing commits
+      // unless it was granted on the head this plan starts from (on PostgreSQL a stale plan also
+      // collides with the primary key; H2 does not abort a transaction on a failed statement).
+      Future<?> locked = conn.preparedQuery(lockHead).execute().compose(rows -> rows.iterator().next().getLong(0) == knownHead
+          ? Future.succeededFuture() : Future.failedFuture(new StaleKnowledge()));
+      return insert(conn, commit, known, locked);
     }).recover(failure -> {
       forget(batch);
-      return Dialect.isUniqueViolation(failure) ? readAndWrite(batch) : Future.failedFuture(failure);
+      return failure instanceof StaleKnowledge || Dialect.isUniqueViolation(failure)
+          ? readAndWrite(batch) : Future.failedFuture(failure);
     });
+  }
+
+  /** Another writer moved the head since this writer's last commit. */
+  private static final class StaleKnowledge extends RuntimeException {
+    StaleKnowledge() {
+      super("the head moved", null, false, false);
+    }
   }
 
   /** Reads the versions and the head under the lock, then writes: two round trips. */
@@ -188,14 +200,14 @@ final class SqlEventStore {
 
   private Future<List<Object>> write(SqlConnection conn, Database.Commit commit, List<AppendRequest> batch, boolean lookUpIds) {
     // One round trip: the lock, then (same pipeline, so after the lock is granted) the versions.
-    Future<RowSet<Row>> head = conn.preparedQuery(lockHead).execute();
+    Future<RowSet<Row>> locked = conn.preparedQuery(lockHead).execute();
     Set<String> streams = new LinkedHashSet<>();
     batch.forEach(r -> streams.add(r.stream()));
     List<String> streamList = List.copyOf(streams);
     Future<List<RowSet<Row>>> versions = each(conn, currentVersion, tuples(streamList));
     Future<Map<String, StoredRef>> ids = lookUpIds ? findIds(conn, batch) : Future.succeededFuture(null);
-    return Future.all(head, versions, ids).compose(all -> {
-      long lastPosition = head.result().iterator().next().getLong(0);
+    return Future.all(locked, versions, ids).compose(all -> {
+      long lastPosition = locked.result().iterator().next().getLong(0);
       Map<String, Long> current = new HashMap<>();
       for (int i = 0; i < streamList.size(); i++) {
         Long version = versions.result().get(i).iterator().next().getLong(0);
@@ -203,7 +215,7 @@ final class SqlEventStore {
       }
       Plan plan = plan(batch, current, ids.result(), lastPosition);
       if (plan.needsIds().isEmpty()) {
-        return insert(conn, commit, plan);
+        return insert(conn, commit, plan, locked);
       }
       // Some expectations failed: the writer may be retrying an append that already committed.
       return findIds(conn, plan.needsIds())
@@ -214,7 +226,7 @@ final class SqlEventStore {
             if (lookUpIds) {
               checked.addAll(batch);
             }
-            return insert(conn, commit, plan(batch, current, merged, checked, lastPosition));
+            return insert(conn, commit, plan(batch, current, merged, checked, lastPosition), locked);
           });
     });
   }
@@ -330,7 +342,7 @@ final class SqlEventStore {
     });
   }
 
-  private Future<List<Object>> insert(SqlConnection conn, Database.Commit commit, Plan plan) {
+  private Future<List<Object>> insert(SqlConnection conn, Database.Commit commit, Plan plan, Future<?> locked) {
     if (plan.rows().isEmpty()) {
       if (plan.needsIds().isEmpty()) {
         remember(plan);
@@ -339,7 +351,7 @@ final class SqlEventStore {
     }
     Future<?> events = conn.preparedQuery(insertEvent).executeBatch(plan.rows());
     Future<?> newHead = conn.preparedQuery(updateHead).execute(Tuple.of(plan.lastPosition()));
-    return commit.after(List.of(events, newHead)).map(v -> {
+    return commit.after(List.of(locked, events, newHead)).map(v -> {
       remember(plan);
       return plan.outcomes();
     });

@@ -88,11 +88,12 @@ public final class Database {
     }
     // Unqualified table names resolve in the configured schema; the migrations create it.
     connect.addProperty("search_path", schema);
-    // Writes are named statements, parsed and planned once per connection. Queries are not: a
-    // cached statement switches to a generic plan, and one made while a table was small (a scan
-    // of the whole table) would stay while the table grows; planned per execution they follow it.
+    // Every statement is named and kept per connection: an unnamed one costs a round trip to
+    // prepare before it runs, and stalls the statements pipelined behind it. Each execution is
+    // planned with its values, though: a cached generic plan made while a table was small (a scan
+    // of the whole table) would stay while the table grows.
     connect.setCachePreparedStatements(true);
-    connect.setPreparedStatementCacheSqlFilter(sql -> !sql.regionMatches(true, 0, "SELECT", 0, 6));
+    connect.addProperty("plan_cache_mode", "force_custom_plan");
     connect.addProperty("application_name", applicationName.length() > 63 ? applicationName.substring(0, 63) : applicationName);
     int connectTimeout = pg.getInteger("connect_timeout_ms", 5000);
     PoolOptions poolOptions = new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))

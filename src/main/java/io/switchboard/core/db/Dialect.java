@@ -2,7 +2,6 @@ package io.switchboard.core.db;
 
 import io.vertx.core.VertxException;
 import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Tuple;
@@ -99,12 +98,6 @@ public enum Dialect {
   public JsonObject jsonObject(Object column) {
     Object value = jsonValue(column);
     return value instanceof JsonObject object ? object : new JsonObject();
-  }
-
-  /** Whether the value read back is a JSON array (for columns that hold lists). */
-  public JsonArray jsonArray(Object column) {
-    Object value = jsonValue(column);
-    return value instanceof JsonArray array ? array : new JsonArray();
   }
 
   /** SQL run once per migration transaction so concurrent starts apply each script once, or null. */
