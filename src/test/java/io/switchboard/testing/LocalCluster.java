@@ -82,7 +82,23 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    script("stop");
+    try {
+      script("stop");
+    } finally {
+      dropSchema();
+    }
+  }
+
+  /** The nodes' tables live in a schema of this run's own; nothing of it outlives the test. */
+  private void dropSchema() {
+    try {
+      new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc",
+          "drop schema if exists " + schema + " cascade").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new AssertionError("cannot drop schema " + schema, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private String script(String... args) {
