@@ -1,5 +1,6 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.ClasspathFolder;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -7,13 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,23 +82,13 @@ public final class HubSettings {
 
   /** The packaged verticle descriptors. */
   public static List<VerticleDescriptor> builtInDescriptors() {
-    URL url = HubSettings.class.getClassLoader().getResource(BUILT_IN_VERTICLES);
-    if (url == null) {
-      throw new LaunchException("the jar has no " + BUILT_IN_VERTICLES + ": broken build");
-    }
     try {
-      URI uri = url.toURI();
-      if ("jar".equals(uri.getScheme())) {
-        FileSystem fs;
-        try {
-          fs = FileSystems.newFileSystem(uri, Map.of());
-        } catch (FileSystemAlreadyExistsException e) {
-          fs = FileSystems.getFileSystem(uri);
-        }
-        return readDescriptors(fs.getPath(BUILT_IN_VERTICLES), "built-in verticles");
+      List<Path> files = ClasspathFolder.list(BUILT_IN_VERTICLES);
+      if (files == null) {
+        throw new LaunchException("the jar has no " + BUILT_IN_VERTICLES + ": broken build");
       }
-      return readDescriptors(Path.of(uri), "built-in verticles");
-    } catch (URISyntaxException | IOException e) {
+      return readDescriptors(files, "built-in verticles");
+    } catch (IOException e) {
       throw new LaunchException("cannot list " + BUILT_IN_VERTICLES + ": " + e.getMessage());
     }
   }
@@ -123,16 +108,23 @@ public final class HubSettings {
     if (!Files.isDirectory(dir)) {
       throw new LaunchException(prefix + ": not a directory");
     }
-    List<VerticleDescriptor> descriptors = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
-        String fileName = file.getFileName().toString();
-        String source = prefix + "/" + fileName;
-        String name = fileName.substring(0, fileName.length() - ".json".length());
-        descriptors.add(VerticleDescriptor.parse(name, source, readJson(source, file)));
-      }
+      return readDescriptors(files.sorted().toList(), prefix);
     } catch (IOException e) {
       throw new LaunchException(prefix + ": cannot list: " + e.getMessage());
+    }
+  }
+
+  private static List<VerticleDescriptor> readDescriptors(List<Path> files, String prefix) {
+    List<VerticleDescriptor> descriptors = new ArrayList<>();
+    for (Path file : files) {
+      String fileName = file.getFileName().toString();
+      if (!fileName.endsWith(".json")) {
+        continue;
+      }
+      String source = prefix + "/" + fileName;
+      String name = fileName.substring(0, fileName.length() - ".json".length());
+      descriptors.add(VerticleDescriptor.parse(name, source, readJson(source, file)));
     }
     return descriptors;
   }

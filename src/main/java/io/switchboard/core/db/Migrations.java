@@ -1,18 +1,13 @@
 package io.switchboard.core.db;
 
+import io.switchboard.core.ClasspathFolder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,7 +21,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,41 +151,26 @@ public final class Migrations {
   /** The module's scripts in version order, read from the classpath (a directory or the jar). */
   static List<Script> scripts(String module) {
     String folder = "db/" + module;
-    URL url = Migrations.class.getClassLoader().getResource(folder);
-    if (url == null) {
-      throw new IllegalStateException("no migrations for module '" + module + "': " + folder + " is not on the classpath");
-    }
     TreeMap<Integer, Script> byVersion = new TreeMap<>();
     try {
-      URI uri = url.toURI();
-      Path dir;
-      if ("jar".equals(uri.getScheme())) {
-        FileSystem fs;
-        try {
-          fs = FileSystems.newFileSystem(uri, Map.of());
-        } catch (FileSystemAlreadyExistsException e) {
-          fs = FileSystems.getFileSystem(uri);
-        }
-        dir = fs.getPath(folder);
-      } else {
-        dir = Path.of(uri);
+      List<Path> files = ClasspathFolder.list(folder);
+      if (files == null) {
+        throw new IllegalStateException("no migrations for module '" + module + "': " + folder + " is not on the classpath");
       }
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path file : files.toList()) {
-          String name = file.getFileName().toString();
-          Matcher m = FILE.matcher(name);
-          if (!m.matches()) {
-            throw new IllegalStateException(folder + "/" + name + ": migration files are named V<n>__<what>.sql");
-          }
-          String text = Files.readString(file, StandardCharsets.UTF_8);
-          Script script = new Script(Integer.parseInt(m.group(1)), m.group(2).replace('_', ' '), folder + "/" + name,
-              text, sha256(text));
-          if (byVersion.put(script.version(), script) != null) {
-            throw new IllegalStateException(folder + ": two migrations with version " + script.version());
-          }
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        Matcher m = FILE.matcher(name);
+        if (!m.matches()) {
+          throw new IllegalStateException(folder + "/" + name + ": migration files are named V<n>__<what>.sql");
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        Script script = new Script(Integer.parseInt(m.group(1)), m.group(2).replace('_', ' '), folder + "/" + name,
+            text, sha256(text));
+        if (byVersion.put(script.version(), script) != null) {
+          throw new IllegalStateException(folder + ": two migrations with version " + script.version());
         }
       }
-    } catch (URISyntaxException | IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("cannot list " + folder + ": " + e.getMessage(), e);
     }
     return List.copyOf(byVersion.values());
