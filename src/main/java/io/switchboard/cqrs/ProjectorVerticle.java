@@ -61,6 +61,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private long migrationTimer = -1;
   private long lockTimer = -1;
   private long lagTimer = -1;
+  private long standBackUntil;
 
   @Override
   public Future<?> start() {
@@ -182,7 +183,7 @@ public final class ProjectorVerticle extends VerticleBase {
   // ------------------------------------------------------------------ runners
 
   private void takeFreeProjections() {
-    if (!migrated || stopping) {
+    if (!migrated || stopping || System.currentTimeMillis() < standBackUntil) {
       return;
     }
     locks.check().onSuccess(v -> {
@@ -220,10 +221,15 @@ public final class ProjectorVerticle extends VerticleBase {
     }
   }
 
-  /** The lock connection died: its locks are gone, and others may run these projections now. */
+  /**
+   * The lock connection died: its locks are gone, and others may run these projections now. This
+   * instance stands back for a few rounds, so a healthy standby gets them rather than the node
+   * whose connection just failed.
+   */
   private void locksLost() {
     runners.values().forEach(ProjectionRunner::stop);
     runners.clear();
+    standBackUntil = System.currentTimeMillis() + 3 * settings.lockRetryMs();
   }
 
   // ------------------------------------------------------------------ requests
