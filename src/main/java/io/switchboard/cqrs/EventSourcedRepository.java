@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads and saves aggregates of one type through the event store's event-bus API.
  *
- * <p>Load: the stream's snapshot and its first page of events are asked for together (one round
- * trip for the usual short stream); with a usable snapshot, only the events after it are applied.
- * Save: the uncommitted events are appended expecting the version the aggregate was loaded at, so
- * a concurrent writer makes the append fail with 409 instead of being overwritten. {@link #execute}
+ * <p>Load: the stream's first page of events; a stream longer than that starts from its snapshot
+ * (kept each {@code cqrs.snapshot_every} events) and reads only the events after it. Save: the
+ * uncommitted events are appended expecting the version the aggregate was loaded at, so a
+ * concurrent writer makes the append fail with 409 instead of being overwritten. {@link #execute}
  * then loads again and re-decides, up to {@code cqrs.command_retries} times.
  */
 public final class EventSourcedRepository<A extends Aggregate> {
@@ -56,22 +56,28 @@ public final class EventSourcedRepository<A extends Aggregate> {
     return new EventSourcedRepository<>(vertx, type, settings.commandRetries(), settings.snapshotEvery(), settings.readPage());
   }
 
-  /** The aggregate as its stream tells (an empty one, {@code exists() == false}, when there is none). */
+  /**
+   * The aggregate as its stream tells (an empty one, {@code exists() == false}, when there is none).
+   * The first page of events is read at once; only a stream longer than a page looks for its
+   * snapshot, and then applies just the events after it.
+   */
   public Future<A> load(String id) {
     String stream = type.stream(id);
     A aggregate = type.factory().apply(id);
-    Future<JsonObject> snapshot = snapshotEvery > 0 && aggregate.takesSnapshots() ? snapshot(stream) : Future.succeededFuture();
-    Future<List<RecordedEvent>> first = read(stream, 0);
-    return Future.all(snapshot, first).compose(both -> {
-      long from = 0;
-      JsonObject kept = snapshot.result();
-      if (kept != null && kept.getValue("state") instanceof JsonObject wrapper
-          && wrapper.getInteger("schema", -1) == aggregate.snapshotSchema()
-          && wrapper.getValue("state") instanceof JsonObject state) {
-        aggregate.restore(kept.getLong("version"), state);
-        from = kept.getLong("version") + 1;
+    return read(stream, 0).compose(first -> {
+      if (first.size() < page || snapshotEvery <= 0 || !aggregate.takesSnapshots()) {
+        return replay(aggregate, stream, first, 0);
       }
-      return replay(aggregate, stream, first.result(), from);
+      return snapshot(stream).compose(kept -> {
+        if (kept != null && kept.getValue("state") instanceof JsonObject wrapper
+            && wrapper.getInteger("schema", -1) == aggregate.snapshotSchema()
+            && wrapper.getValue("state") instanceof JsonObject state && kept.getLong("version") >= page) {
+          aggregate.restore(kept.getLong("version"), state);
+          long from = kept.getLong("version") + 1;
+          return read(stream, from).compose(rest -> replay(aggregate, stream, rest, from));
+        }
+        return replay(aggregate, stream, first, 0);
+      });
     });
   }
 
@@ -123,11 +129,22 @@ public final class EventSourcedRepository<A extends Aggregate> {
    * rule is checked against what that writer did; after {@code retries} lost races, a 409.
    */
   public Future<Saved<A>> execute(String id, Consumer<A> decide, CommandContext context) {
-    return attempt(id, decide, context, 0);
+    return attempt(id, decide, context, 0, false);
   }
 
-  private Future<Saved<A>> attempt(String id, Consumer<A> decide, CommandContext context, int retried) {
-    return load(id).compose(aggregate -> {
+  /**
+   * As {@link #execute}, for an aggregate that should not exist yet (its id was just made up):
+   * decided on an empty aggregate without reading its stream, appended expecting no stream. If the
+   * stream exists after all, the conflict makes it load and decide again, so rules about existing
+   * aggregates still hold.
+   */
+  public Future<Saved<A>> executeNew(String id, Consumer<A> decide, CommandContext context) {
+    return attempt(id, decide, context, 0, true);
+  }
+
+  private Future<Saved<A>> attempt(String id, Consumer<A> decide, CommandContext context, int retried, boolean assumeNew) {
+    Future<A> loaded = assumeNew ? Future.succeededFuture(type.factory().apply(id)) : load(id);
+    return loaded.compose(aggregate -> {
       decide.accept(aggregate);
       return save(aggregate, context);
     }).recover(e -> {
@@ -136,7 +153,7 @@ public final class EventSourcedRepository<A extends Aggregate> {
       }
       conflicts.increment();
       if (retried < retries) {
-        return attempt(id, decide, context, retried + 1);
+        return attempt(id, decide, context, retried + 1, false);
       }
       return Future.failedFuture(Problem.conflict("concurrency-conflict", type.stream(id) + " changed under "
           + (retried + 1) + " attempts of " + context.name() + " in a row; send the command again",

@@ -28,6 +28,15 @@ public interface Projection {
     return null;
   }
 
+  /**
+   * Whether {@link #apply} issues all its statements before it returns and never bases a statement
+   * on an earlier one's result (checking results is fine). Then, on PostgreSQL, the events of a
+   * batch are applied without waiting for each other: their statements travel together, in order.
+   */
+  default boolean pipelinable() {
+    return false;
+  }
+
   /** Applies one event inside the batch's transaction. */
   Future<Void> apply(RecordedEvent event, ProjectionTx tx);
 

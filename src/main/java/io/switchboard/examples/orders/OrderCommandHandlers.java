@@ -21,7 +21,7 @@ final class OrderCommandHandlers {
   Future<JsonObject> create(Command command) {
     OrderCommands.CreateOrder create = OrderCommands.createOrder(command.payload(), settings.maxItems());
     String orderId = create.orderId() != null ? create.orderId() : UUID.randomUUID().toString();
-    return orders.execute(orderId, order -> order.create(create.customerId(), create.items()), command.context())
+    return orders.executeNew(orderId, order -> order.create(create.customerId(), create.items()), command.context())
         .map(saved -> new JsonObject().put("order_id", orderId).put("status", saved.aggregate().status())
             .put("total", Money.json(saved.aggregate().total()))
             .put("version", saved.lastVersion()).put("position", saved.position()));

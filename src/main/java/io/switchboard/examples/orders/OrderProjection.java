@@ -41,6 +41,11 @@ public final class OrderProjection implements Projection {
   }
 
   @Override
+  public boolean pipelinable() {
+    return true;
+  }
+
+  @Override
   public Future<Void> apply(RecordedEvent event, ProjectionTx tx) {
     if (!event.stream().startsWith(STREAM_PREFIX)) {
       throw new IllegalArgumentException(event.type() + " on stream " + event.stream() + ", which is not an order's");
