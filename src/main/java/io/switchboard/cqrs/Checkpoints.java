@@ -19,8 +19,9 @@ final class Checkpoints {
   static final String INSERT = "INSERT INTO projection_checkpoints (name, position, status, epoch, runner, updated_at) "
       + "VALUES ($1, 0, 'running', 1, $2, $3)";
 
+  /** A new epoch, if nothing changed since the row was read (else read it again). */
   static final String TAKE_OVER = "UPDATE projection_checkpoints SET epoch = $1, runner = $2, updated_at = $3 "
-      + "WHERE name = $4 AND epoch = $5";
+      + "WHERE name = $4 AND epoch = $5 AND position = $6 AND status = $7";
 
   /** Every write of a runner: fenced by the epoch it took over with and the state it last wrote. */
   static final String ADVANCE = "UPDATE projection_checkpoints SET position = $1, status = $2, error = $3, failed_event = $4, "

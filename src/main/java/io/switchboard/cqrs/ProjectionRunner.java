@@ -168,7 +168,7 @@ final class ProjectionRunner {
       Row row = rows.iterator().next();
       long seen = row.getLong(4);
       return db.pool().preparedQuery(sql(Checkpoints.TAKE_OVER))
-          .execute(Tuple.of(seen + 1, runnerId, Checkpoints.now(), name, seen))
+          .execute(Tuple.of(seen + 1, runnerId, Checkpoints.now(), name, seen, row.getLong(0)).addString(row.getString(1)))
           .compose(updated -> {
             if (updated.rowCount() != 1) {
               return attempts > 1 ? takeOver(attempts - 1)

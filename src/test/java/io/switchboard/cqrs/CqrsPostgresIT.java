@@ -2,12 +2,16 @@ package io.switchboard.cqrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.examples.orders.OrderProjection;
+import io.switchboard.testing.Http;
+import io.switchboard.testing.Services;
 import io.switchboard.testing.TestDatabase;
 import io.switchboard.testing.TestHub;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -18,6 +22,33 @@ class CqrsPostgresIT extends CqrsContract {
   @Override
   TestDatabase.Kind kind() {
     return TestDatabase.Kind.POSTGRES;
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE - 1)
+  void whilePostgresIsDownCommandsAndQueriesAnswer503AndAfterwardsEverythingCarriesOnWithNothingLostOrRepeated() throws Exception {
+    awaitCaughtUp("audit");
+    long start = head();
+    String id = createOrder("cu-outage").getString("order_id");
+    Services.outage(Services.Service.POSTGRES, () -> {
+      HttpResponse<String> create = post("/api/v1/orders", items("p", "1").put("customer_id", "cu-outage").encode());
+      assertProblem(create, 503, "database-unavailable");
+      assertThat(Http.json(create).getString("detail")).contains("PostgreSQL 127.0.0.1:5432/test");
+      assertThat(ship(id, "DOWN").statusCode()).isEqualTo(503);
+      assertThat(Http.get(hub.uri("/api/v1/orders/" + id)).statusCode()).isEqualTo(503);
+      assertThat(Http.get(hub.uri("/api/v1/projections")).statusCode()).isEqualTo(503);
+    });
+    await(() -> ship(id, "UP").statusCode() == 200, "commands work again");
+    JsonObject order = Http.json(Http.get(hub.uri("/api/v1/orders/" + id + "?min_position=" + head())));
+    assertThat(order.getString("status")).isEqualTo("shipped");
+    assertThat(order.getString("tracking_number")).isEqualTo("UP");
+    appendItems(new JsonObject().put("label", "after-outage"));
+    awaitCaughtUp("audit");
+    awaitCaughtUp(OrderProjection.NAME);
+    List<Row> applied = rows("SELECT position, COUNT(*) FROM cqrs_test_applied WHERE position > $1 GROUP BY position "
+        + "ORDER BY position", Tuple.of(start));
+    assertThat(applied).extracting(r -> r.getLong(0)).containsExactly(start + 1, start + 2, start + 3);
+    assertThat(applied).extracting(r -> r.getLong(1)).containsOnly(1L);
   }
 
   /** Last: a second hub in this JVM shares the metrics registry and takes it along when it closes. */
