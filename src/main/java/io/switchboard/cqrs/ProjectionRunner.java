@@ -153,36 +153,43 @@ final class ProjectionRunner {
 
   // ------------------------------------------------------------------ take-over
 
+  /**
+   * Reads the checkpoint row (creating it at 0 the first time) and moves it to a new epoch, if
+   * nothing changed in between; else reads it again. In a transaction of its own: on H2 a pool
+   * connection that once ran a transaction does not commit plain statements by itself.
+   */
   private Future<Void> takeOver(int attempts) {
-    return db.pool().preparedQuery(sql(Checkpoints.SELECT_TO_TAKE_OVER)).execute(Tuple.of(name)).compose(rows -> {
-      if (!rows.iterator().hasNext()) {
-        return db.pool().preparedQuery(sql(Checkpoints.INSERT)).execute(Tuple.of(name, runnerId, Checkpoints.now()))
-            .<Void>map(inserted -> {
+    return db.<Boolean>inTransaction(conn -> conn.preparedQuery(sql(Checkpoints.SELECT_TO_TAKE_OVER)).execute(Tuple.of(name))
+        .compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return conn.preparedQuery(sql(Checkpoints.INSERT)).execute(Tuple.of(name, runnerId, Checkpoints.now())).map(inserted -> {
               epoch = 1;
               position = 0;
               status = Checkpoints.RUNNING;
-              return null;
-            })
-            .recover(e -> Dialect.isUniqueViolation(e) && attempts > 1 ? takeOver(attempts - 1) : Future.failedFuture(e));
-      }
-      Row row = rows.iterator().next();
-      long seen = row.getLong(4);
-      return db.pool().preparedQuery(sql(Checkpoints.TAKE_OVER))
-          .execute(Tuple.of(seen + 1, runnerId, Checkpoints.now(), name, seen, row.getLong(0)).addString(row.getString(1)))
-          .compose(updated -> {
-            if (updated.rowCount() != 1) {
-              return attempts > 1 ? takeOver(attempts - 1)
-                  : Future.failedFuture("projection " + name + " is being taken over by another runner");
-            }
-            epoch = seen + 1;
-            position = row.getLong(0);
-            status = row.getString(1);
-            error = row.getString(2);
-            Object failedAt = db.dialect().jsonValue(row.getValue(3));
-            failedEvent = failedAt instanceof JsonObject json ? json : null;
-            return Future.succeededFuture();
-          });
-    });
+              return true;
+            });
+          }
+          Row row = rows.iterator().next();
+          long seen = row.getLong(4);
+          return conn.preparedQuery(sql(Checkpoints.TAKE_OVER))
+              .execute(Tuple.of(seen + 1, runnerId, Checkpoints.now(), name, seen, row.getLong(0)).addString(row.getString(1)))
+              .map(updated -> {
+                if (updated.rowCount() != 1) {
+                  return false;
+                }
+                epoch = seen + 1;
+                position = row.getLong(0);
+                status = row.getString(1);
+                error = row.getString(2);
+                Object failedAt = db.dialect().jsonValue(row.getValue(3));
+                failedEvent = failedAt instanceof JsonObject json ? json : null;
+                return true;
+              });
+        }))
+        .recover(e -> Dialect.isUniqueViolation(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+        .compose(taken -> taken ? Future.<Void>succeededFuture()
+            : attempts > 1 ? takeOver(attempts - 1)
+            : Future.failedFuture("projection " + name + " is being taken over by another runner"));
   }
 
   // ------------------------------------------------------------------ following the store
@@ -366,7 +373,7 @@ final class ProjectionRunner {
 
   private Future<Void> afterFailure(List<RecordedEvent> events, Throwable e) {
     if (e instanceof LostOwnership) {
-      log.warn("projection {}: {}; this runner ({}) stops", name, e.getMessage(), runnerId);
+      log.warn("projection {}: {} (this runner had epoch {}, position {}); it stops", name, e.getMessage(), epoch, position);
       stop();
       onLostOwnership.run();
       return Future.failedFuture(e);
