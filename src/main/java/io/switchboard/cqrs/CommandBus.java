@@ -92,7 +92,8 @@ public final class CommandBus {
     return result
         .onSuccess(answer -> message.reply(answer.copy().put("correlation_id", correlation)))
         .recover(e -> {
-          Problem problem = e instanceof Problem p ? p : e instanceof ReplyException ? Problem.from(e, "the event store") : null;
+          Problem problem = e instanceof Problem p ? p
+              : e instanceof ReplyException ? Problem.from(e, "a service " + name + " called") : null;
           if (problem == null) {
             log.error("command {} failed", name, e);
             problem = Problem.internal("command " + name + " failed inside the hub; the log has the details");

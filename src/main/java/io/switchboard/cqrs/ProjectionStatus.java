@@ -39,12 +39,15 @@ final class ProjectionStatus {
     this.names = names;
     this.selectAll = db.sql(Checkpoints.SELECT_ALL);
     for (String name : names) {
-      gauges.put(name, new Gauges(
-          Metrics.nodeGauge(vertx, "switchboard.cqrs.projection.lag.events", "Events appended after the projection's checkpoint", "projection", name),
-          Metrics.nodeGauge(vertx, "switchboard.cqrs.projection.lag.ms", "How long the projection's oldest unapplied event has waited", "projection", name),
-          Metrics.nodeGauge(vertx, "switchboard.cqrs.projection.position", "The projection's checkpoint (a global position)", "projection", name),
-          Metrics.nodeGauge(vertx, "switchboard.cqrs.projection.failed", "1 while the projection is stopped at a failed event", "projection", name)));
+      gauges.put(name, new Gauges(gauge("lag.events", "Events appended after the projection's checkpoint", name),
+          gauge("lag.ms", "How long the projection's oldest unapplied event has waited", name),
+          gauge("position", "The projection's checkpoint (a global position)", name),
+          gauge("failed", "1 while the projection is stopped at a failed event", name)));
     }
+  }
+
+  private AtomicLong gauge(String metric, String description, String projection) {
+    return Metrics.nodeGauge(vertx, "switchboard.cqrs.projection." + metric, description, "projection", projection);
   }
 
   /** {@code {"projections": [...]}}, in the order of {@code cqrs.projections}. */

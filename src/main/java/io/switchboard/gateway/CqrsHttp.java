@@ -68,7 +68,7 @@ final class CqrsHttp {
       throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + message);
     }
     if (!(value instanceof JsonObject object)) {
-      throw Problem.invalid("invalid-command", "the body must be a JSON object");
+      throw Problem.invalid("not-an-object", "the body must be a JSON object");
     }
     return object;
   }

@@ -316,7 +316,7 @@ abstract class CqrsContract {
         .containsExactlyInAnyOrder("colour", "customer_id", "items[0].quantity", "items[0].price");
     assertProblem(post("/api/v1/orders", "{\"customer_id\":\"c\",\"items\":[]}"), 422, "invalid-command");
     assertProblem(post("/api/v1/orders/" + id + "/ship", "{}"), 422, "invalid-command");
-    assertProblem(post("/api/v1/orders", "[1]"), 422, "invalid-command");
+    assertProblem(post("/api/v1/orders", "[1]"), 422, "not-an-object");
     assertProblem(post("/api/v1/orders", "{\"customer_id\":"), 400, "malformed-json");
     // Nothing was written for any of them.
     assertThat(Http.json(Http.get(hub.uri("/api/v1/streams/order-" + id))).getJsonArray("events")).hasSize(2);
