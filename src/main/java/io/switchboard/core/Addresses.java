@@ -105,4 +105,35 @@ public final class Addresses {
   public static String topic(String topic) {
     return TOPIC_PREFIX + topic;
   }
+
+  // ------------------------------------------------------------------ CQRS (README "CQRS")
+
+  /** Prefix of command handlers: a command named {@code CreateOrder} is sent to {@code switchboard.command.CreateOrder}. */
+  public static final String COMMAND_PREFIX = "switchboard.command.";
+
+  /** Prefix of query handlers: {@code switchboard.query.GetOrderById}. */
+  public static final String QUERY_PREFIX = "switchboard.query.";
+
+  /** Header of a command or query naming the correlation id it belongs to (from X-Correlation-Id). */
+  public static final String CORRELATION_ID_HEADER = "correlation-id";
+
+  /** Request {@code {}} → {@code {"projections": [{"name","position","lag_events","lag_ms","status",…}]}}. */
+  public static final String PROJECTIONS_LIST = "switchboard.projections.list";
+
+  /**
+   * Request {@code {"name", "action": "rebuild" | "retry" | "skip", "position"?}} → the projection's
+   * status: an admin action, carried out by the projection's active runner.
+   */
+  public static final String PROJECTIONS_ADMIN = "switchboard.projections.admin";
+
+  /** Published after each committed projection batch: {@code {"name","position"}}. */
+  public static final String PROJECTIONS_PROGRESS = "switchboard.projections.progress";
+
+  public static String command(String name) {
+    return COMMAND_PREFIX + name;
+  }
+
+  public static String query(String name) {
+    return QUERY_PREFIX + name;
+  }
 }

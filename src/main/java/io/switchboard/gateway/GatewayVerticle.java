@@ -77,6 +77,9 @@ public final class GatewayVerticle extends VerticleBase {
     streams.mount(router);
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
+    new OrderRoutes(vertx).mount(router);
+    new ProjectionRoutes(vertx).mount(router);
+    new CommandRoutes(vertx).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);

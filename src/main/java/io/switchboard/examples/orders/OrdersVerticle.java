@@ -1,0 +1,87 @@
+package io.switchboard.examples.orders;
+
+import io.switchboard.core.db.Database;
+import io.switchboard.core.db.Dialect;
+import io.switchboard.core.Problem;
+import io.switchboard.cqrs.CommandBus;
+import io.switchboard.cqrs.CqrsSettings;
+import io.switchboard.cqrs.EventSourcedRepository;
+import io.switchboard.cqrs.QueryBus;
+import io.switchboard.cqrs.QueryHandler;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Order example's command and query side: CreateOrder and ShipOrder on the command bus
+ * ({@code switchboard.command.*}), GetOrderById and GetOrdersByCustomer on the query bus
+ * ({@code switchboard.query.*}) over the {@code orders} projection's read model, which the
+ * projector keeps ({@link OrderProjection}, listed in {@code cqrs.projections}).
+ */
+public final class OrdersVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(OrdersVerticle.class);
+
+  private Database db;
+  private CommandBus commands;
+  private QueryBus queries;
+  private volatile boolean migrated;
+  private String notReady = "the database has not been reached yet";
+  private long migrationRetryMs = 1000;
+  private long migrationTimer = -1;
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    CqrsSettings cqrs;
+    OrderSettings settings;
+    try {
+      cqrs = CqrsSettings.from(conf);
+      settings = OrderSettings.from(conf);
+      db = Database.open(vertx, conf, "orders");
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return Future.failedFuture("configuration: " + e.getMessage());
+    }
+    OrderCommandHandlers handlers = new OrderCommandHandlers(EventSourcedRepository.from(vertx, Order.TYPE, cqrs), settings);
+    OrderQueries reads = new OrderQueries(db, settings);
+    commands = new CommandBus(vertx);
+    queries = new QueryBus(vertx, db, cqrs.minPositionWaitMs());
+    return Future.all(
+            commands.register(OrderCommands.CREATE, handlers::create),
+            commands.register(OrderCommands.SHIP, handlers::ship),
+            queries.start(),
+            queries.register(OrderQueries.BY_ID, OrderProjection.NAME, whenMigrated(reads::byId)),
+            queries.register(OrderQueries.BY_CUSTOMER, OrderProjection.NAME, whenMigrated(reads::byCustomer)))
+        .compose(v -> migrate());
+  }
+
+  /** The read model's tables (the projector creates them too; whoever comes first). */
+  private Future<Void> migrate() {
+    return db.migrate("cqrs").compose(v -> db.migrate("orders")).<Void>mapEmpty()
+        .onSuccess(v -> migrated = true)
+        .recover(e -> {
+          if (!Dialect.isUnavailable(e)) {
+            return Future.failedFuture(e);
+          }
+          notReady = db.problem(e, "migrations").detail();
+          log.warn("{}; retrying in {} ms", notReady, migrationRetryMs);
+          migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
+          migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
+          return Future.succeededFuture();
+        });
+  }
+
+  private QueryHandler whenMigrated(QueryHandler handler) {
+    return query -> migrated ? handler.handle(query)
+        : Future.failedFuture(new Problem(503, "database-unavailable", "Service unavailable", "the orders read model is not ready: " + notReady));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(migrationTimer);
+    Future<Void> closed = commands == null ? Future.succeededFuture() : Future.all(commands.close(), queries.close()).mapEmpty();
+    return closed.eventually(() -> db == null ? Future.succeededFuture() : db.close());
+  }
+}

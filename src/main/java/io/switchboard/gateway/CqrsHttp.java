@@ -1,0 +1,94 @@
+package io.switchboard.gateway;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+
+/** What the command, query and projection routes share: JSON in, an event-bus request, JSON or a problem out. */
+final class CqrsHttp {
+
+  private final Vertx vertx;
+
+  CqrsHttp(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /**
+   * Sends {@code body} to {@code address} and answers with the reply (and its {@code correlation_id}
+   * as {@code X-Correlation-Id}). {@code noHandler} names the problem when nothing listens there.
+   */
+  void request(RoutingContext ctx, String address, JsonObject body, int status, Function<String, Problem> noHandler) {
+    request(ctx, address, body, status, noHandler, null);
+  }
+
+  /** As above, with a {@code Location} header made from the reply. */
+  void request(RoutingContext ctx, String address, JsonObject body, int status, Function<String, Problem> noHandler,
+               Function<JsonObject, String> location) {
+    DeliveryOptions options = new DeliveryOptions();
+    String correlation = ctx.request().getHeader(Envelope.CORRELATION_HEADER);
+    if (correlation != null && !correlation.isBlank()) {
+      options.addHeader(Addresses.CORRELATION_ID_HEADER, correlation);
+    }
+    vertx.eventBus().<JsonObject>request(address, body, options)
+        .onSuccess(reply -> {
+          JsonObject answer = reply.body();
+          if (answer.getValue("correlation_id") instanceof String id) {
+            ctx.response().putHeader(Envelope.CORRELATION_HEADER, id);
+          }
+          if (location != null) {
+            ctx.response().putHeader("Location", location.apply(answer));
+          }
+          ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(answer.toBuffer());
+        })
+        .onFailure(e -> HttpProblems.send(ctx, e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+            && noHandler != null ? noHandler.apply(address) : Problem.from(e, address)));
+  }
+
+  /** The body as a JSON object: 400 when empty or not JSON, 422 when JSON but not an object. */
+  static JsonObject object(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw Problem.badRequest("empty-body", "the body is empty: send a JSON object");
+    }
+    Object value;
+    try {
+      value = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + message);
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw Problem.invalid("not-an-object", "the body must be a JSON object");
+    }
+    return object;
+  }
+
+  /** The body as a JSON object, or an empty one when there is none. */
+  static JsonObject optionalObject(RoutingContext ctx) {
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    return body == null || body.length() == 0 ? new JsonObject() : object(ctx);
+  }
+
+  /** A whole-number query parameter, or null when absent. */
+  static Long integer(RoutingContext ctx, String name) {
+    String value = ctx.request().getParam(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("invalid-parameter", name + " must be an integer, not '" + value + "'");
+    }
+  }
+}
