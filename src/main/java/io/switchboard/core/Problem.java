@@ -84,7 +84,8 @@ public final class Problem extends RuntimeException {
         .put("title", title)
         .put("status", status)
         .put("detail", getMessage());
-    extensions.forEach(e -> json.put(e.getKey(), e.getValue()));
+    // RFC 9457's own members always win: an extension may not rename the problem or change its status
+    extensions.forEach(e -> json.getMap().putIfAbsent(e.getKey(), e.getValue()));
     return json;
   }
 

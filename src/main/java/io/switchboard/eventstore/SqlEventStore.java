@@ -424,6 +424,13 @@ final class SqlEventStore {
    * (409); the version must exist in the stream (422).
    */
   Future<JsonObject> putSnapshot(String stream, long version, Object state) {
+    // Two first snapshots of a stream racing: the loser's insert breaks the unique key, and once
+    // more (now an update) does the right thing.
+    return writeSnapshot(stream, version, state)
+        .recover(e -> Dialect.isUniqueViolation(e) ? writeSnapshot(stream, version, state) : Future.failedFuture(e));
+  }
+
+  private Future<JsonObject> writeSnapshot(String stream, long version, Object state) {
     return db.inTransaction(conn -> conn.preparedQuery(currentVersion).execute(Tuple.of(stream)).compose(rows -> {
       Long current = rows.iterator().next().getLong(0);
       if (current == null || current < version) {

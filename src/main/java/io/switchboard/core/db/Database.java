@@ -94,6 +94,8 @@ public final class Database {
     // of the whole table) would stay while the table grows.
     connect.setCachePreparedStatements(true);
     connect.addProperty("plan_cache_mode", "force_custom_plan");
+    // "already exists, skipping" notices of idempotent DDL are not news; the client logs each as a WARN
+    connect.addProperty("client_min_messages", "warning");
     connect.addProperty("application_name", applicationName.length() > 63 ? applicationName.substring(0, 63) : applicationName);
     int connectTimeout = pg.getInteger("connect_timeout_ms", 5000);
     PoolOptions poolOptions = new PoolOptions().setMaxSize(pg.getInteger("pool_size", 8))
@@ -161,6 +163,18 @@ public final class Database {
    * fails. Unlike {@code Pool.withTransaction}, BEGIN is not awaited: on PostgreSQL it travels in
    * the same round trip as the first statements (connection-level statements are pipelined).
    */
+  /**
+   * vertx-jdbc-client 5.0.7 leaves a pooled JDBC connection with auto-commit off after a commit or
+   * rollback (JDBCTxOp sets it false in both cases), so the next plain statement on it would run in
+   * a transaction nobody commits, hiding its writes and holding its locks. Turn it back on.
+   */
+  private Future<Void> restoreAutoCommit(SqlConnection conn) {
+    if (dialect != Dialect.H2) {
+      return Future.succeededFuture();
+    }
+    return conn.query("SET AUTOCOMMIT TRUE").execute().<Void>mapEmpty().otherwiseEmpty();
+  }
+
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
     return pool.getConnection().compose(conn -> {
       Future<Transaction> begun = conn.begin();
@@ -175,6 +189,7 @@ public final class Database {
           .compose(tx -> done.transform(ar -> ar.succeeded()
               ? tx.commit().map(ar.result())
               : tx.rollback().transform(ignored -> Future.<T>failedFuture(ar.cause()))))
+          .eventually(() -> restoreAutoCommit(conn))
           .eventually(conn::close);
     });
   }
