@@ -72,6 +72,9 @@ public final class Addresses {
 
   /** Request {@code {"stream"}} → {@code {"stream","version","state","taken_at"}}. */
   public static final String EVENTSTORE_SNAPSHOT_GET = "switchboard.eventstore.snapshot.get";
+
+  /** Request {@code {"category","limit"?}} → {@code {"category","streams":[{"stream","version","position"}]}}, newest first. */
+  public static final String EVENTSTORE_STREAMS = "switchboard.eventstore.streams";
   /**
    * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
    * refreshed with a TTL, so a node that died leaves the list on its own.

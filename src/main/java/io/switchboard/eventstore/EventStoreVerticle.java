@@ -97,6 +97,7 @@ public final class EventStoreVerticle extends VerticleBase {
         body -> Future.succeededFuture(new JsonObject().put("subscription", subscriptions.open(body))))).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_PUT, m -> answer(m, "snapshot", this::putSnapshot)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_GET, m -> answer(m, "snapshot", this::getSnapshot)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_STREAMS, m -> answer(m, "streams", this::streams)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
     registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), this::ready).completion());
     pollTimer = vertx.setPeriodic(pollMs, id -> {
@@ -179,6 +180,15 @@ public final class EventStoreVerticle extends VerticleBase {
       }
     }
     return event;
+  }
+
+  private Future<JsonObject> streams(JsonObject body) {
+    if (body == null || body.getValue("category") == null) {
+      throw Problem.badRequest("invalid-parameter", "name a category: ?category=order");
+    }
+    String category = StreamName.validateCategory(body.getValue("category"));
+    int limit = (int) number(body, "limit", 100, 1, maxReadLimit);
+    return store.streams(category, limit).map(streams -> new JsonObject().put("category", category).put("streams", streams));
   }
 
   private Future<JsonObject> read(JsonObject body) {

@@ -4,6 +4,7 @@ import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
 import io.switchboard.core.db.Dialect;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -82,6 +83,7 @@ final class SqlEventStore {
   private final String updateSnapshot;
   private final String insertSnapshot;
   private final String readSnapshot;
+  private final String listStreams;
 
   SqlEventStore(Database db) {
     this.db = db;
@@ -102,6 +104,8 @@ final class SqlEventStore {
     updateSnapshot = db.sql("UPDATE snapshots SET version = $1, state = $2, taken_at = $3 WHERE stream = $4 AND version <= $5");
     insertSnapshot = db.sql("INSERT INTO snapshots (stream, version, state, taken_at) VALUES ($1, $2, $3, $4)");
     readSnapshot = db.sql("SELECT version, state, taken_at FROM snapshots WHERE stream = $1");
+    listStreams = db.sql("SELECT stream, MAX(version), MAX(position) FROM events WHERE category = $1"
+        + " GROUP BY stream ORDER BY MAX(position) DESC LIMIT $2");
   }
 
   // ---------------------------------------------------------------- append
@@ -459,6 +463,17 @@ final class SqlEventStore {
       Row row = rows.iterator().next();
       return new JsonObject().put("stream", stream).put("version", row.getLong(0))
           .put("state", dialect.jsonValue(row.getValue(1))).put("taken_at", row.getString(2));
+    });
+  }
+
+  /** The streams of a category, most recently written first: {@code [{"stream","version","position"}]}. */
+  Future<JsonArray> streams(String category, int limit) {
+    return db.pool().preparedQuery(listStreams).execute(Tuple.of(category, limit)).map(rows -> {
+      JsonArray out = new JsonArray();
+      for (Row row : rows) {
+        out.add(new JsonObject().put("stream", row.getString(0)).put("version", row.getLong(1)).put("position", row.getLong(2)));
+      }
+      return out;
     });
   }
 }

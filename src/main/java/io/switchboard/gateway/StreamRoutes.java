@@ -45,6 +45,8 @@ final class StreamRoutes {
     router.put(BASE + ":stream/snapshot").handler(this::putSnapshot);
     router.get(BASE + ":stream/snapshot").handler(this::getSnapshot);
     router.get(BASE + ":stream").handler(this::read);
+    router.get("/api/v1/streams").handler(ctx -> call(ctx, Addresses.EVENTSTORE_STREAMS,
+        new JsonObject().put("category", ctx.request().getParam("category")).put("limit", integer(ctx, "limit")), 200));
   }
 
   private void append(RoutingContext ctx) {

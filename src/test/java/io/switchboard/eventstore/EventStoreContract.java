@@ -502,6 +502,21 @@ abstract class EventStoreContract {
   }
 
   @Test
+  void theStreamsOfACategoryAreListedNewestFirst() {
+    String category = "list" + UUID.randomUUID().toString().substring(0, 6);
+    String first = category + "-a";
+    String second = category + "-b";
+    appendOk(first, "[" + event("x", 1) + "," + event("x", 2) + "]");
+    appendOk(second, event("x", 3));
+    appendOk(stream("other"), event("x", 4));
+    JsonObject listed = Http.json(Http.get(hub.uri("/api/v1/streams?category=" + category)));
+    assertThat(listed.getJsonArray("streams").stream().map(o -> ((JsonObject) o).getString("stream") + "@" + ((JsonObject) o).getLong("version")))
+        .containsExactly(second + "@0", first + "@1");
+    assertThat(Http.json(Http.get(hub.uri("/api/v1/streams?category=" + category + "&limit=1"))).getJsonArray("streams")).hasSize(1);
+    assertProblem(Http.get(hub.uri("/api/v1/streams")), 400, "invalid-parameter");
+  }
+
+  @Test
   void oldEventVersionsAreUpcastOnRead() {
     String s = stream("shop");
     appendOk(s, "[" + new JsonObject().put("type", "shop.order-placed").put("dataversion", "1")
