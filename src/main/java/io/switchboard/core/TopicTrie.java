@@ -95,13 +95,34 @@ public final class TopicTrie<T> {
   /** Every subscriber with at least one pattern matching the topic, each once. */
   public Set<T> match(String topic) {
     Set<T> out = new LinkedHashSet<>();
-    if (size > 0) {
-      match(root, topic.split("\\.", -1), 0, out);
-    }
+    forEachMatch(topic, out::add);
     return out;
   }
 
-  private void match(Node<T> node, String[] topic, int i, Set<T> out) {
+  /**
+   * Calls {@code action} once for every subscriber with a pattern matching the topic. When one
+   * pattern node matches (the common case) no set is built to remove duplicates. The action may
+   * add or remove subscriptions (a connection that closes): it works on a snapshot.
+   */
+  @SuppressWarnings("unchecked")
+  public void forEachMatch(String topic, java.util.function.Consumer<? super T> action) {
+    if (size == 0) {
+      return;
+    }
+    java.util.List<Set<T>> matched = new java.util.ArrayList<>(2);
+    match(root, topic.split("\\.", -1), 0, matched);
+    if (matched.size() == 1) {
+      for (Object subscriber : matched.get(0).toArray()) {
+        action.accept((T) subscriber);
+      }
+    } else if (matched.size() > 1) {
+      Set<T> once = new LinkedHashSet<>();
+      matched.forEach(once::addAll);
+      once.forEach(action);
+    }
+  }
+
+  private void match(Node<T> node, String[] topic, int i, java.util.List<Set<T>> out) {
     if (node.any != null) {
       // '#' takes zero or more segments; patterns are normalised so '#' never follows '#'.
       for (int next = i; next <= topic.length; next++) {
@@ -109,7 +130,9 @@ public final class TopicTrie<T> {
       }
     }
     if (i == topic.length) {
-      out.addAll(node.subscribers);
+      if (!node.subscribers.isEmpty()) {
+        out.add(node.subscribers);
+      }
       return;
     }
     Node<T> literal = node.literal.get(topic[i]);

@@ -4,7 +4,6 @@ import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.core.TopicTrie;
 import java.util.Collection;
-import java.util.Set;
 
 /**
  * The topic subscriptions of one gateway instance's connections. The node's sequencer hands every
@@ -23,13 +22,7 @@ final class LocalSubscriptions {
   }
 
   void deliver(TopicEvent event) {
-    Set<Subscriber> matched = trie.match(event.topic());
-    if (matched.isEmpty()) {
-      return;
-    }
     OutboundFrames frames = new OutboundFrames(event);
-    for (Subscriber subscriber : matched) {
-      subscriber.deliver(event, frames);
-    }
+    trie.forEachMatch(event.topic(), subscriber -> subscriber.deliver(event, frames));
   }
 }

@@ -24,6 +24,7 @@ final class SseStream implements Subscriber {
   private final Settings settings;
   private final Outbox<Buffer> outbox;
   private ArrayDeque<TopicEvent> held;
+  private boolean closed;
   private long deliveredUpTo;
 
   SseStream(HttpServerResponse response, List<TopicPattern> patterns, Settings settings, ConnectionMetrics metrics) {
@@ -33,12 +34,16 @@ final class SseStream implements Subscriber {
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
-        return response.closed();
+        return closed; // set by the close handler (markClosed); a write racing it is caught below
       }
 
       @Override
       public void write(Buffer frame) {
-        response.write(frame);
+        try {
+          response.write(frame);
+        } catch (IllegalStateException responseClosed) {
+          closed = true;
+        }
       }
 
       @Override
@@ -148,6 +153,7 @@ final class SseStream implements Subscriber {
   }
 
   void markClosed() {
+    closed = true;
     outbox.close();
   }
 }

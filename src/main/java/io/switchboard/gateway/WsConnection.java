@@ -61,17 +61,26 @@ final class WsConnection implements Subscriber {
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
-        return ws.isClosed();
+        return closed; // the close handler sets it; writes to a socket closed meanwhile are caught below
       }
 
       @Override
       public void write(String frame) {
-        ws.writeTextMessage(frame);
+        try {
+          ws.writeTextMessage(frame);
+        } catch (IllegalStateException socketClosed) {
+          closed = true;
+        }
       }
 
       @Override
       public boolean writeQueueFull() {
-        return ws.writeQueueFull();
+        try {
+          return ws.writeQueueFull();
+        } catch (IllegalStateException socketClosed) {
+          closed = true;
+          return false;
+        }
       }
 
       @Override

@@ -37,7 +37,16 @@ public final class FanoutBench {
 
   private static final List<Object> KEEP = new ArrayList<>();
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1); // Vert.x threads would keep the JVM alive
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     String mode = args[0];
     java.net.URI base = java.net.URI.create(args[1]);
     long pid = Long.parseLong(args[2]);
