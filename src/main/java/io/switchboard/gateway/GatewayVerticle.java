@@ -77,6 +77,7 @@ public final class GatewayVerticle extends VerticleBase {
     streams.mount(router);
     webSockets.mount(router);
     new MessagingRoutes(vertx, conf).mount(router);
+    new WebhookRoutes(vertx).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
     mountConsole(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
