@@ -316,8 +316,9 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     } else if (wasOpen && !isOpen) {
       openCircuits.decrementAndGet();
     }
-    if ("open".equals(to)) {
-      log.warn("webhook {}: circuit open after failures; one probe in {} ms", lane.id, settings.breakerResetMs());
+    if ("open".equals(to) && "closed".equals(from)) {
+      log.warn("webhook {} ({}): circuit open after {} failures; deliveries wait, one probe every {} ms", lane.id,
+          lane.endpoint().url(), settings.breakerFailures(), settings.breakerResetMs());
     } else if ("closed".equals(to) && wasOpen) {
       log.info("webhook {}: circuit closed, the endpoint answers again", lane.id);
     }

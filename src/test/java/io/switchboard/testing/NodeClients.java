@@ -30,8 +30,19 @@ public final class NodeClients {
   }
 
   private static synchronized void installOnce() {
-    if (!Files.isDirectory(DIR.resolve("node_modules"))) {
+    if (!Files.isDirectory(DIR.resolve("node_modules")) || lockChanged()) {
       exec(List.of("npm", "ci", "--no-audit", "--no-fund"), Duration.ofMinutes(5));
+    }
+  }
+
+  /** Whether package-lock.json changed since node_modules was installed from it (a dependency was added). */
+  private static boolean lockChanged() {
+    try {
+      Path installed = DIR.resolve("node_modules/.package-lock.json");
+      return !Files.exists(installed)
+          || Files.getLastModifiedTime(DIR.resolve("package-lock.json")).compareTo(Files.getLastModifiedTime(installed)) > 0;
+    } catch (IOException e) {
+      return true;
     }
   }
 
