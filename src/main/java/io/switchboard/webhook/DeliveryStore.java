@@ -12,9 +12,13 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The outbox: writing deliveries (idempotently), listing them, and sending them again on request. */
 final class DeliveryStore {
+
+  private static final Logger log = LoggerFactory.getLogger(DeliveryStore.class);
 
   /** A delivery to write: one event for one endpoint. */
   record NewDelivery(String endpointId, int partition, String eventId, String eventType, String origin, String body) {}
@@ -35,15 +39,20 @@ final class DeliveryStore {
     this.dialect = db.dialect();
     String columns = "id, endpoint_id, partition_no, event_id, event_type, origin, body, status, attempts, schedule_step, "
         + "next_attempt_at, created_at, updated_at";
-    // Idempotent by (endpoint, event): a second write of the same pair is nothing. H2 has no ON
-    // CONFLICT; its NOT EXISTS form can still meet a concurrent twin, which the caller retries row by row.
+    // Idempotent by (endpoint, event): a second write of the same pair is nothing. Only for an
+    // endpoint that is active when the row is written (one switched off or deleted a moment ago may
+    // still be in a fan-out's matcher). H2 has no ON CONFLICT; its NOT EXISTS form can still meet a
+    // concurrent twin, which the caller retries row by row.
     this.insert = dialect == Dialect.POSTGRES
-        ? "INSERT INTO webhook_deliveries (" + columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, 0, $8, $9, $10) "
+        ? "INSERT INTO webhook_deliveries (" + columns + ") SELECT $1::varchar, $2::varchar, $3::integer, $4::varchar, "
+            + "$5::varchar, $6::varchar, $7::text, 'pending', 0, 0, $8::bigint, $9::bigint, $10::bigint "
+            + "WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = $2::varchar AND e.active) "
             + "ON CONFLICT (endpoint_id, event_id) DO NOTHING"
         : "INSERT INTO webhook_deliveries (" + columns + ") SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS INTEGER), "
             + "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), 'pending', 0, 0, "
             + "CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) "
-            + "WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?)";
+            + "WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = ? AND e.active) "
+            + "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?)";
   }
 
   /** The statement's parameters for one delivery, made due at {@code now}. */
@@ -51,7 +60,7 @@ final class DeliveryStore {
     String id = Ids.next(Ids.MESSAGE, now);
     Tuple t = Tuple.of(id, d.endpointId(), d.partition(), d.eventId(), d.eventType(), d.origin(), d.body(), now, now, now);
     if (dialect == Dialect.H2) {
-      t.addString(d.endpointId()).addString(d.eventId());
+      t.addString(d.endpointId()).addString(d.endpointId()).addString(d.eventId());
     }
     return t;
   }
@@ -67,25 +76,39 @@ final class DeliveryStore {
     return conn.preparedQuery(insert).executeBatch(batch).mapEmpty();
   }
 
-  /** Writes the deliveries in a transaction of their own; after a unique clash (H2), one by one. */
+  /**
+   * Writes the deliveries in a transaction of their own. When the database refuses the batch (not
+   * when it is unreachable) they are written one by one: a twin written meanwhile (H2) is no
+   * error, and a row the database refuses is dropped with an error in the log rather than holding
+   * up every delivery behind it.
+   */
   Future<Void> insert(List<NewDelivery> deliveries) {
     return db.inTransaction(conn -> insert(conn, deliveries)).recover(e -> {
-      if (!Dialect.isUniqueViolation(e)) {
+      if (Dialect.isUnavailable(e)) {
         return Future.failedFuture(e);
       }
       Future<Void> chain = Future.succeededFuture();
       for (NewDelivery d : deliveries) {
-        chain = chain.compose(v -> Writes.run(db, insert, insertValues(d, System.currentTimeMillis()))
-            .<Void>mapEmpty().recover(one -> Dialect.isUniqueViolation(one) ? Future.succeededFuture() : Future.failedFuture(one)));
+        chain = chain.compose(v -> Writes.run(db, insert, insertValues(d, System.currentTimeMillis())).<Void>mapEmpty()
+            .recover(one -> {
+              if (Dialect.isUnavailable(one)) {
+                return Future.failedFuture(one);
+              }
+              if (!Dialect.isUniqueViolation(one)) {
+                log.error("webhook delivery of event {} to {} refused by the database, dropped: {}", d.eventId(), d.endpointId(),
+                    one.getMessage());
+              }
+              return Future.succeededFuture();
+            }));
       }
       return chain;
     });
   }
 
-  /** Writes one delivery of a new event; the future holds its id. */
+  /** Writes one delivery of a new event; the future holds its id (null when the endpoint is not active). */
   Future<String> insertOne(NewDelivery d) {
     Tuple values = insertValues(d, System.currentTimeMillis());
-    return Writes.run(db, insert, values).map(v -> values.getString(0));
+    return Writes.run(db, insert, values).map(rows -> rows.rowCount() == 1 ? values.getString(0) : null);
   }
 
   /**

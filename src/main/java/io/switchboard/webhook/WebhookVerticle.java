@@ -322,6 +322,9 @@ public final class WebhookVerticle extends VerticleBase {
       DeliveryStore.NewDelivery d = new DeliveryStore.NewDelivery(e.id(), e.partition(), eventId, "switchboard.webhook.test",
           "test", event.encode());
       return deliveries.insertOne(d).map(deliveryId -> {
+        if (deliveryId == null) {
+          throw Problem.conflict("webhook-inactive", "webhook " + e.id() + " was switched off meanwhile", null);
+        }
         due(e.id());
         return new JsonObject().put("id", deliveryId).put("event_id", eventId).put("status", DeliveryStore.PENDING);
       });
