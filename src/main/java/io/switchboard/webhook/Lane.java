@@ -112,8 +112,10 @@ final class Lane {
     } else if (bucket == null || bucket.ratePerSecond() != rate) {
       bucket = new TokenBucket(rate, System.currentTimeMillis());
     }
+    if (endpoint != null && !endpoint.active() && changed.active()) {
+      dueAt = 0;   // switched on again: what waited is due
+    }
     endpoint = changed;
-    dueAt = 0;
   }
 
   Endpoint endpoint() {

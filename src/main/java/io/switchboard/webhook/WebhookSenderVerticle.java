@@ -161,11 +161,13 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
         boolean gaveBack = !held.containsAll(owned);
         owned = held;
         log.debug("webhook sender {} holds {} partition(s)", senderId, held.size());
-        reloadEndpoints();
         if (gaveBack) {
           vertx.eventBus().publish(WebhookAddresses.REBALANCE, null);
         }
       }
+      // Every round, not only when the partitions changed: endpoints created or changed on a node
+      // whose notices do not reach this one (or a notice lost) are picked up within a round.
+      reloadEndpoints();
       if (balanceAgain) {
         balance();
       }
@@ -178,6 +180,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
         return;
       }
       Set<String> present = new HashSet<>();
+      long now = System.currentTimeMillis();
       for (Endpoint e : ar.result()) {
         if (!owned.contains(e.partition())) {
           continue;
@@ -185,9 +188,12 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
         present.add(e.id());
         Lane lane = lanes.get(e.id());
         if (lane == null) {
-          lanes.put(e.id(), new Lane(this, e));
+          lane = new Lane(this, e);
+          lanes.put(e.id(), lane);
+          lane.dueFrom(now);
         } else {
           lane.update(e);
+          lane.service();
         }
       }
       for (Lane lane : List.copyOf(lanes.values())) {
@@ -195,8 +201,6 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
           lanes.remove(lane.id).retire();
         }
       }
-      long now = System.currentTimeMillis();
-      lanes.values().forEach(lane -> lane.dueFrom(now));
     });
   }
 
@@ -220,10 +224,11 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
       if (lane == null) {
         lane = new Lane(this, ar.result());
         lanes.put(id, lane);
+        lane.dueFrom(System.currentTimeMillis());
       } else {
         lane.update(ar.result());
+        lane.service();
       }
-      lane.dueFrom(System.currentTimeMillis());
     });
   }
 
