@@ -4,6 +4,7 @@ import io.switchboard.core.db.Database;
 import io.switchboard.core.db.Dialect;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +12,11 @@ import java.util.List;
 /** A sender's SQL: claiming due deliveries, and writing down what became of them. */
 final class SenderStore {
 
+  private static final String CLAIMED = "id, event_id, event_type, body, attempts, schedule_step";
+
   private final Database db;
   private final String claim;
+  private final String candidates;
   private final String nextDue;
   private final String attemptInsert;
   private final String attempted;
@@ -22,18 +26,21 @@ final class SenderStore {
 
   SenderStore(Database db) {
     this.db = db;
-    // One statement: the due rows of one endpoint, locked (rows another claim holds are skipped),
-    // leased to this claim (next_attempt_at moves to the end of the lease) and returned. Only the
-    // sender holding the endpoint's partition gets any.
-    String lease = "UPDATE webhook_deliveries SET next_attempt_at = $1, claim = $2 WHERE id IN ("
+    // PostgreSQL, one statement: the due rows of one endpoint, locked (rows another claim holds are
+    // skipped), leased to this claim (next_attempt_at moves to the end of the lease) and returned.
+    // Only the sender holding the endpoint's partition gets any.
+    this.claim = "UPDATE webhook_deliveries SET next_attempt_at = $1, claim = $2 WHERE id IN ("
         + "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' AND next_attempt_at <= $4 "
         + "AND partition_no IN (SELECT partition_no FROM webhook_partitions WHERE owner = $5) "
-        + "ORDER BY next_attempt_at LIMIT $6 FOR UPDATE SKIP LOCKED)";
-    String columns = "id, event_id, event_type, body, attempts, schedule_step";
-    this.claim = db.dialect() == Dialect.POSTGRES
-        ? lease + " RETURNING " + columns
-        : "SELECT " + columns + " FROM FINAL TABLE (" + db.sql(lease) + ")";
-    this.nextDue = db.sql("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'");
+        + "ORDER BY next_attempt_at LIMIT $6 FOR UPDATE SKIP LOCKED) RETURNING " + CLAIMED;
+    // H2 locks every row a FOR UPDATE query reads (all the due rows, not the LIMIT of them), so there
+    // the candidates are read without locks, and the lease is taken by an UPDATE that checks each of
+    // them again under its row lock (H2 re-reads a row it waited for): a row another claim took first
+    // no longer matches and is left out.
+    this.candidates = db.sql("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' "
+        + "AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3");
+    this.nextDue = db.sql("SELECT next_attempt_at FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' "
+        + "ORDER BY next_attempt_at LIMIT 1");
     this.attemptInsert = db.sql("INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, attempted_at, outcome, http_status, "
         + "latency_ms, response_excerpt, error, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
     // Only while the claim is still this one's: a manual retry may have taken it back meanwhile.
@@ -50,7 +57,27 @@ final class SenderStore {
     long now = System.currentTimeMillis();
     long leaseUntil = now + leaseMs;
     String token = Ids.next("c_");
-    return Writes.run(db, claim, Tuple.of(leaseUntil, token, endpointId, now, sender, limit)).map(rows -> {
+    Future<RowSet<Row>> claimed;
+    if (db.dialect() == Dialect.POSTGRES) {
+      claimed = db.pool().preparedQuery(claim).execute(Tuple.of(leaseUntil, token, endpointId, now, sender, limit));
+    } else {
+      claimed = db.inTransaction(conn -> conn.preparedQuery(candidates).execute(Tuple.of(endpointId, now, limit)).compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.succeededFuture(rows);
+        }
+        Tuple values = Tuple.of(leaseUntil, token);
+        StringBuilder ids = new StringBuilder();
+        for (Row row : rows) {
+          ids.append(ids.isEmpty() ? "?" : ", ?");
+          values.addString(row.getString(0));
+        }
+        values.addLong(now).addString(sender);
+        return conn.preparedQuery("SELECT " + CLAIMED + " FROM FINAL TABLE (UPDATE webhook_deliveries SET next_attempt_at = ?, "
+            + "claim = ? WHERE id IN (" + ids + ") AND status = 'pending' AND next_attempt_at <= ? "
+            + "AND partition_no IN (SELECT partition_no FROM webhook_partitions WHERE owner = ?))").execute(values);
+      }));
+    }
+    return claimed.map(rows -> {
       List<Claimed> out = new ArrayList<>(rows.size());
       for (Row row : rows) {
         out.add(new Claimed(row.getString(0), endpointId, row.getString(1), row.getString(2), row.getString(3),
@@ -62,7 +89,8 @@ final class SenderStore {
 
   /** When the endpoint's next pending delivery is due (its claim's lease end, if claimed); null when none is pending. */
   Future<Long> nextDue(String endpointId) {
-    return db.pool().preparedQuery(nextDue).execute(Tuple.of(endpointId)).map(rows -> rows.iterator().next().getLong(0));
+    return db.pool().preparedQuery(nextDue).execute(Tuple.of(endpointId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
   }
 
   /** Writes a batch of outcomes in one transaction. */
