@@ -248,19 +248,19 @@ final class DeliveryStore {
   }
 
   /**
-   * Removes delivered and failed deliveries (with their attempts) older than the cut-off, and the
-   * deliveries of endpoints that no longer exist, at most {@code limit} of each per call; the
-   * future holds how many deliveries went.
+   * Removes delivered and failed deliveries created before the cut-off, the attempts made before it,
+   * and the deliveries of endpoints that no longer exist, at most {@code limit} of each per call;
+   * the future holds how many deliveries went.
    */
   Future<Integer> cleanUp(long cutoff, int limit) {
     String oldAttempts = db.sql("DELETE FROM webhook_attempts WHERE id IN (SELECT id FROM webhook_attempts "
-        + "WHERE attempted_at < $1 LIMIT $2)");
+        + "WHERE id < $1 LIMIT $2)");
     String oldDeliveries = db.sql("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
-        + "WHERE updated_at < $1 AND status <> 'pending' LIMIT $2)");
+        + "WHERE id < $1 AND status <> 'pending' LIMIT $2)");
     String orphans = db.sql("DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d "
         + "WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id) LIMIT $1)");
-    return Writes.run(db, oldAttempts, Tuple.of(cutoff, limit))
-        .compose(a -> Writes.run(db, oldDeliveries, Tuple.of(cutoff, limit)))
+    return Writes.run(db, oldAttempts, Tuple.of(Ids.floor(Ids.ATTEMPT, cutoff), limit))
+        .compose(a -> Writes.run(db, oldDeliveries, Tuple.of(Ids.floor(Ids.MESSAGE, cutoff), limit)))
         .compose(old -> Writes.run(db, orphans, Tuple.of(limit)).map(o -> old.rowCount() + o.rowCount()));
   }
 

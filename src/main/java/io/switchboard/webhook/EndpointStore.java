@@ -119,7 +119,8 @@ final class EndpointStore {
   /** Deletes the endpoint with its deliveries and attempts, in one transaction. */
   Future<Endpoint> delete(String id) {
     return get(id).compose(found -> db.inTransaction(conn -> Future.all(
-            conn.preparedQuery(db.sql("DELETE FROM webhook_attempts WHERE endpoint_id = $1")).execute(Tuple.of(id)),
+            conn.preparedQuery(db.sql("DELETE FROM webhook_attempts WHERE delivery_id IN "
+                + "(SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)")).execute(Tuple.of(id)),
             conn.preparedQuery(db.sql("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")).execute(Tuple.of(id)),
             conn.preparedQuery(db.sql("DELETE FROM webhook_endpoints WHERE id = $1")).execute(Tuple.of(id))))
         .map(found));

@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * One endpoint as the sender holding its partition serves it: its circuit breaker, rate limit and
  * concurrency cap, the deliveries claimed for it, and when to look for more. Event loop only.
  *
- * <p>Claims keep about one cap's worth of deliveries ready beside those in flight, so each claim
- * takes a batch while the requests keep flowing. An open circuit stops sending and claiming
+ * <p>Claims keep a batch of deliveries ready beside those in flight (about twice the cap), so each
+ * claim takes several while the requests keep flowing. An open circuit stops sending and claiming
  * (deliveries wait without burning attempts); after {@code breaker.reset_ms} one delivery goes as
  * a probe, and its outcome closes the circuit or opens it again. Ordering is not kept: attempts of
  * an endpoint run side by side, and a failed one is retried later.
@@ -30,6 +31,7 @@ final class Lane {
   private static final Logger log = LoggerFactory.getLogger(Lane.class);
   private static final long NEVER = Long.MAX_VALUE;
   private static final long DNS_CACHE_MS = 10_000;
+  private static final int MAX_LATER = 100_000;
 
   /** What a lane needs from its sender. */
   interface Host {
@@ -62,6 +64,8 @@ final class Lane {
   private final CircuitBreaker breaker;
   private TokenBucket bucket;
   private final ArrayDeque<Claimed> ready = new ArrayDeque<>();
+  /** When deliveries this lane knows of come due (retries it scheduled, deliveries it gave back). */
+  private final PriorityQueue<Long> later = new PriorityQueue<>();
   private int inFlight;
   private boolean claiming;
   private boolean dirty;
@@ -128,7 +132,12 @@ final class Lane {
 
   /** Something may be due for this endpoint from {@code at} on (new deliveries, a scheduled retry). */
   void dueFrom(long at) {
-    if (claiming) {
+    long now = System.currentTimeMillis();
+    if (at > now) {
+      if (later.size() < MAX_LATER) {
+        later.add(at);
+      }
+    } else if (claiming) {
       dirty = true;
     }
     if (at < dueAt) {
@@ -189,13 +198,15 @@ final class Lane {
     return endpoint.maxInFlight() != null ? endpoint.maxInFlight() : host.settings().maxInFlight();
   }
 
-  /** How many deliveries to hold ready: a cap's worth, or a second's worth when the rate is lower. */
+  /** How many deliveries to hold claimed and ready; a second's worth at most when the rate is limited. */
   private int target(CircuitBreakerState state) {
     if (state == CircuitBreakerState.HALF_OPEN) {
       return inFlight == 0 ? 1 : 0;
     }
-    int cap = cap(state);
-    return bucket == null ? cap : Math.max(1, Math.min(cap, bucket.ratePerSecond()));
+    // Twice the cap (at least 8, at most 64), so a small cap still claims in batches; a claimed
+    // delivery that waits too long for its turn is given back before its lease could end.
+    int batch = Math.min(64, Math.max(8, 2 * cap(state)));
+    return bucket == null ? batch : Math.max(1, Math.min(batch, bucket.ratePerSecond()));
   }
 
   private void schedule(long at) {
@@ -230,28 +241,15 @@ final class Lane {
         return;
       }
       ready.addAll(rows);
-      if (rows.size() == wanted || dirty) {
-        claiming = false;
-        dueAt = now;
-        service();
-        return;
+      claiming = false;
+      // All it asked for: there may be more. Fewer: nothing else is due now; what comes due later
+      // is announced (new deliveries), known here (this sender's retries and releases, once written
+      // down) or found by the poll (a retry another sender scheduled, a claim that ran out).
+      while (!later.isEmpty() && later.peek() <= now) {
+        later.poll();
       }
-      host.store().nextDue(id).onComplete(next -> {
-        claiming = false;
-        long later = System.currentTimeMillis();
-        if (dirty) {
-          dueAt = later;
-        } else if (next.failed()) {
-          dueAt = later + 1000;
-        } else if (next.result() == null) {
-          dueAt = NEVER;
-        } else {
-          // Due rows this claim did not get are locked by another claim or in a partition this
-          // sender no longer holds: look again a little later rather than at once.
-          dueAt = next.result() > now ? next.result() : later + Math.min(1000, host.settings().pollMs());
-        }
-        service();
-      });
+      dueAt = rows.size() == wanted || dirty ? now : later.isEmpty() ? NEVER : later.peek();
+      service();
     });
   }
 

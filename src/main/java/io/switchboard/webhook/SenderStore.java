@@ -17,7 +17,6 @@ final class SenderStore {
   private final Database db;
   private final String claim;
   private final String candidates;
-  private final String nextDue;
   private final String attemptInsert;
   private final String attempted;
   private final String released;
@@ -39,8 +38,6 @@ final class SenderStore {
     // no longer matches and is left out.
     this.candidates = db.sql("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' "
         + "AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3");
-    this.nextDue = db.sql("SELECT next_attempt_at FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' "
-        + "ORDER BY next_attempt_at LIMIT 1");
     this.attemptInsert = db.sql("INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, attempted_at, outcome, http_status, "
         + "latency_ms, response_excerpt, error, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
     // Only while the claim is still this one's: a manual retry may have taken it back meanwhile.
@@ -85,12 +82,6 @@ final class SenderStore {
       }
       return out;
     });
-  }
-
-  /** When the endpoint's next pending delivery is due (its claim's lease end, if claimed); null when none is pending. */
-  Future<Long> nextDue(String endpointId) {
-    return db.pool().preparedQuery(nextDue).execute(Tuple.of(endpointId))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
   }
 
   /** Writes a batch of outcomes in one transaction. */
