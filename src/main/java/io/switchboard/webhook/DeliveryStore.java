@@ -139,7 +139,7 @@ final class DeliveryStore {
       values.addString(before);
     }
     String sql = db.sql("SELECT " + LISTED + " FROM webhook_deliveries WHERE " + String.join(" AND ", where)
-        + " ORDER BY id DESC LIMIT $" + (values.size() + 1));
+        + " ORDER BY endpoint_id DESC, id DESC LIMIT $" + (values.size() + 1));   // endpoint_id: for H2, see SenderStore
     values.addInteger(limit + 1);
     return db.pool().preparedQuery(sql).execute(values).map(rows -> {
       JsonArray out = new JsonArray();

@@ -32,6 +32,7 @@ final class Lane {
   private static final long NEVER = Long.MAX_VALUE;
   private static final long DNS_CACHE_MS = 10_000;
   private static final int MAX_LATER = 100_000;
+  private static final int MAX_READY = 64;
 
   /** What a lane needs from its sender. */
   interface Host {
@@ -59,6 +60,8 @@ final class Lane {
 
   private final Host host;
   final String id;
+  /** When this lane was made (System.nanoTime), so a reading of the endpoints older than it cannot retire it. */
+  final long bornAt = System.nanoTime();
   private Endpoint endpoint;
   private AddressGuard.Target target;
   private final CircuitBreaker breaker;
@@ -77,6 +80,8 @@ final class Lane {
   private String circuit = "closed";
   private InetAddress address;
   private long addressUntil;
+  /** A moving average of this endpoint's attempt durations. */
+  private double latencyMs = 50;
 
   Lane(Host host, Endpoint endpoint) {
     this.host = host;
@@ -203,9 +208,11 @@ final class Lane {
     if (state == CircuitBreakerState.HALF_OPEN) {
       return inFlight == 0 ? 1 : 0;
     }
-    // Twice the cap (at least 8, at most 64), so a small cap still claims in batches; a claimed
-    // delivery that waits too long for its turn is given back before its lease could end.
-    int batch = Math.min(64, Math.max(8, 2 * cap(state)));
+    // About half a second of work at the latency seen so far, at least twice the cap, at most 64:
+    // a fast receiver is served from batches of claims, a slow one is not kept waiting on claims
+    // it cannot use (and a claimed delivery that waits too long for its turn is given back anyway).
+    int cap = cap(state);
+    int batch = (int) Math.min(MAX_READY, Math.max(2L * cap, cap * 500L / Math.max(1, (long) latencyMs)));
     return bucket == null ? batch : Math.max(1, Math.min(batch, bucket.ratePerSecond()));
   }
 
@@ -270,6 +277,7 @@ final class Lane {
         .onComplete(ar -> {
           inFlight--;
           long done = System.currentTimeMillis();
+          latencyMs = 0.9 * latencyMs + 0.1 * (done - now);
           if (ar.succeeded()) {
             succeeded(d, ar.result(), now);
           } else if (ar.cause() instanceof Failed failed) {

@@ -36,8 +36,9 @@ final class SenderStore {
     // the candidates are read without locks, and the lease is taken by an UPDATE that checks each of
     // them again under its row lock (H2 re-reads a row it waited for): a row another claim took first
     // no longer matches and is left out.
+    // (H2 reads the index in order, and stops at the limit, only when ORDER BY names its leading columns.)
     this.candidates = db.sql("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' "
-        + "AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3");
+        + "AND next_attempt_at <= $2 ORDER BY endpoint_id, status, next_attempt_at LIMIT $3");
     this.attemptInsert = db.sql("INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, attempted_at, outcome, http_status, "
         + "latency_ms, response_excerpt, error, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
     // Only while the claim is still this one's: a manual retry may have taken it back meanwhile.

@@ -175,6 +175,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
   }
 
   private void reloadEndpoints() {
+    long asked = System.nanoTime();
     endpoints.ownedBy(senderId).onComplete(ar -> {
       if (ar.failed() || stopping) {
         return;
@@ -191,13 +192,14 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
           lane = new Lane(this, e);
           lanes.put(e.id(), lane);
           lane.dueFrom(now);
-        } else {
+        } else if (e.updatedAt() >= lane.endpoint().updatedAt()) {
           lane.update(e);
           lane.service();
         }
       }
+      // Only lanes older than the query: one made meanwhile (a change notice) is newer than it.
       for (Lane lane : List.copyOf(lanes.values())) {
-        if (!present.contains(lane.id)) {
+        if (!present.contains(lane.id) && lane.bornAt < asked) {
           lanes.remove(lane.id).retire();
         }
       }
@@ -225,7 +227,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
         lane = new Lane(this, ar.result());
         lanes.put(id, lane);
         lane.dueFrom(System.currentTimeMillis());
-      } else {
+      } else if (ar.result().updatedAt() >= lane.endpoint().updatedAt()) {
         lane.update(ar.result());
         lane.service();
       }

@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       time; publish-to-receipt per delivery, same clock.</li>
  * </ul>
  *
- * <p>usage: WebhookBench HUB_URL ENDPOINTS CONCURRENCY EVENTS RATE SECONDS
+ * <p>The receiver answers 204 at once, or after RECEIVER_MS (a timer, no thread held), like a receiver
+ * that does some work per event.
+ *
+ * <p>usage: WebhookBench HUB_URL ENDPOINTS CONCURRENCY EVENTS RATE SECONDS [RECEIVER_MS]
  */
 public final class WebhookBench {
 
@@ -49,6 +52,7 @@ public final class WebhookBench {
     int events = Integer.parseInt(args[3]);
     int rate = Integer.parseInt(args[4]);
     int seconds = Integer.parseInt(args[5]);
+    long receiverMs = args.length > 6 ? Long.parseLong(args[6]) : 0;
     int perEndpoint = Math.max(1, concurrency / endpoints);
     int sameConcurrency = perEndpoint * endpoints;
     String run = Long.toString(System.nanoTime(), 36);
@@ -56,10 +60,17 @@ public final class WebhookBench {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     Receiver receiver = new Receiver();
     HttpServer server = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      if (!req.path().equals("/bare")) {
-        receiver.got(body);
+      Runnable answer = () -> {
+        if (!req.path().equals("/bare")) {
+          receiver.got(body);
+        }
+        req.response().setStatusCode(204).end();
+      };
+      if (receiverMs > 0) {
+        vertx.setTimer(receiverMs, t -> answer.run());
+      } else {
+        answer.run();
       }
-      req.response().setStatusCode(204).end();
     })).listen(0, "127.0.0.1"));
     String target = "http://127.0.0.1:" + server.actualPort();
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setFollowRedirects(false),
@@ -68,7 +79,8 @@ public final class WebhookBench {
     // ------------------------------------------------------------- bare loop
     bareLoop(client, target, sameConcurrency, 2);
     double bare = bareLoop(client, target, sameConcurrency, seconds);
-    System.out.printf(Locale.ROOT, "bare   %d in flight: %,.0f POST/s%n", sameConcurrency, bare);
+    System.out.printf(Locale.ROOT, "bare   %d in flight, receiver answering after %d ms: %,.0f POST/s%n", sameConcurrency,
+        receiverMs, bare);
 
     // ------------------------------------------------------------- the hub
     for (int e = 0; e < endpoints; e++) {
