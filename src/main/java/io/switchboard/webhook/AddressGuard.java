@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -200,10 +199,5 @@ final class AddressGuard {
 
   private static Problem invalidUrl(String detail) {
     return new Problem(422, "invalid-url", "Invalid content", detail);
-  }
-
-  /** For tests and logs: the addresses the guard refuses whatever the configuration says. */
-  static List<String> metadataAddresses() {
-    return List.copyOf(METADATA);
   }
 }
