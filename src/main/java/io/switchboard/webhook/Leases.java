@@ -72,6 +72,11 @@ final class Leases {
         });
   }
 
+  /** Counts a sender among the live ones before it takes anything (instances starting together then share at once). */
+  Future<Void> announce(String sender, long leaseMs) {
+    return Writes.run(db, beat, Tuple.of(sender, System.currentTimeMillis() + leaseMs)).mapEmpty();
+  }
+
   Future<Set<Integer>> owned(String sender) {
     return db.pool().preparedQuery(ownedPartitions).execute(Tuple.of(sender)).map(rows -> {
       Set<Integer> held = new HashSet<>();

@@ -1,6 +1,10 @@
 package io.switchboard.webhook;
 
-/** A per-endpoint rate limit: {@code rate} tokens a second, up to one second's worth saved up. */
+/**
+ * A per-endpoint rate limit: {@code rate} tokens a second, up to one second's worth saved up. A new
+ * bucket starts empty: when an endpoint moves to another sender, the old one's last second and the
+ * new one's first cannot add up to twice the rate.
+ */
 final class TokenBucket {
 
   private final double rate;
@@ -11,7 +15,7 @@ final class TokenBucket {
   TokenBucket(int ratePerSecond, long now) {
     this.rate = ratePerSecond / 1000.0;
     this.capacity = Math.max(1, ratePerSecond);
-    this.tokens = capacity;
+    this.tokens = 0;
     this.refilledAt = now;
   }
 

@@ -129,7 +129,9 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     balanceTimer = vertx.setPeriodic(settings.leaseMs() / 3, t -> balance());
     // The safety net: deliveries nobody told this sender about (a lost notice, a claim that ran out).
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> lanes.values().forEach(lane -> lane.dueFrom(System.currentTimeMillis())));
-    balance();
+    // Announced first, partitions a moment later: instances deployed together count each other
+    // and take their shares at once, rather than one taking everything and handing half over.
+    leases.announce(senderId, settings.leaseMs()).onComplete(ar -> vertx.setTimer(Math.min(300, settings.leaseMs() / 3), t -> balance()));
   }
 
   // ------------------------------------------------------------------ partitions and endpoints
