@@ -40,6 +40,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final List<Received> received = new ArrayList<>();
   private final Map<String, Integer> statusByPath = new ConcurrentHashMap<>();
   private final Map<String, Long> delayByPath = new ConcurrentHashMap<>();
+  private final Map<String, String> locationByPath = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final ExecutorService threads = Executors.newFixedThreadPool(64);
@@ -66,6 +67,12 @@ public final class WebhookReceiver implements AutoCloseable {
   /** Answers requests to {@code path} with {@code status} from now on. */
   public void answer(String path, int status) {
     statusByPath.put(path, status);
+  }
+
+  /** Answers requests to {@code path} with a 307 redirect to {@code location}. */
+  public void redirect(String path, String location) {
+    statusByPath.put(path, 307);
+    locationByPath.put(path, location);
   }
 
   /** Waits {@code millis} before answering requests to {@code path}. */
@@ -120,6 +127,9 @@ public final class WebhookReceiver implements AutoCloseable {
         received.notifyAll();
       }
       byte[] answer = (status >= 200 && status < 300 ? "ok" : "not now").getBytes(StandardCharsets.UTF_8);
+      if (locationByPath.containsKey(path)) {
+        exchange.getResponseHeaders().add("Location", locationByPath.get(path));
+      }
       exchange.sendResponseHeaders(status, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(answer);

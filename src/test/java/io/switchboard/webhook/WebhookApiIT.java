@@ -171,6 +171,23 @@ class WebhookApiIT {
   }
 
   @Test
+  void redirectsAreNotFollowed() {
+    receiver.redirect("/moved", receiver.url("/elsewhere"));
+    String id = Http.json(create(hub, "{\"url\": \"" + receiver.url("/moved") + "\", \"events\": [\"moved.*\"]}")).getString("id");
+    Http.post(hub.uri("/api/v1/topics/moved"), "{}", "Content-Type", JSON, "ce-type", "moved.event");
+    await(WAIT, "an attempt to be written down", () -> {
+      JsonArray deliveries = Http.json(Http.get(hub.uri("/api/v1/webhooks/" + id + "/deliveries"))).getJsonArray("deliveries");
+      return !deliveries.isEmpty() && deliveries.getJsonObject(0).getInteger("attempts") >= 1;
+    });
+    JsonObject delivery = Http.json(Http.get(hub.uri("/api/v1/webhooks/" + id + "/deliveries"))).getJsonArray("deliveries").getJsonObject(0);
+    assertThat(delivery.getInteger("http_status")).isEqualTo(307);
+    assertThat(delivery.getString("error")).isEqualTo("HTTP 307");
+    assertThat(receiver.received("/moved")).isNotEmpty();
+    assertThat(receiver.received("/elsewhere")).isEmpty();
+    Http.method("DELETE", hub.uri("/api/v1/webhooks/" + id), null);
+  }
+
+  @Test
   void anEndpointFailingForTooLongIsDisabledAnnouncedAndSentItsBacklogOnceTurnedOnAgain() throws Exception {
     BlockingQueue<JsonObject> notices = new LinkedBlockingQueue<>();
     TestHub.await(hub.vertx.eventBus().<JsonObject>consumer("switchboard.webhook.disabled", m -> notices.add(m.body())).completion());
