@@ -243,7 +243,9 @@ function webhooks() {
       name.style.cursor = 'pointer';
       name.addEventListener('click', () => { selectedEndpoint = w.id; deliveries(); });
       cell(row, (w.events || []).join(' '));
-      cell(row, w.active === false ? 'disabled' : (w.circuit || 'active'), w.active === false ? 'bad' : 'ok');
+      const tripped = w.circuit && w.circuit !== 'closed';
+      cell(row, w.active === false ? 'disabled' : (tripped ? `circuit ${w.circuit}` : 'active'),
+        w.active === false ? 'bad' : (tripped ? 'warn' : 'ok'));
     });
     if (!selectedEndpoint && endpoints.length) selectedEndpoint = endpoints[0].id;
     deliveries();

@@ -80,6 +80,7 @@ public final class GatewayVerticle extends VerticleBase {
     new OrderRoutes(vertx).mount(router);
     new ProjectionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
+    new WebhookRoutes(vertx).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
