@@ -2,6 +2,7 @@ package io.switchboard.core.db;
 
 import io.vertx.core.VertxException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Tuple;
@@ -81,6 +82,12 @@ public enum Dialect {
       return null;
     }
     return this == POSTGRES ? value : Json.encode(value);
+  }
+
+  /** A JSON array column as read back (an empty array for anything else). */
+  public JsonArray jsonArray(Object column) {
+    Object value = jsonValue(column);
+    return value instanceof JsonArray array ? array : new JsonArray();
   }
 
   /** A JSON column's value as read back: JsonObject, JsonArray, String, Number, Boolean or null. */
