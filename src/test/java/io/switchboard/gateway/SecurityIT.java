@@ -204,22 +204,30 @@ class SecurityIT {
   }
 
   @Test
-  void publishRateAndConnectionsPerAddressAreLimited() {
-    try (TestHub limited = TestHub.start(new JsonObject().put("limits", new JsonObject()
-        .put("publish_rate", 2).put("publish_burst", 2).put("connections_per_ip", 2)), "topic-router", "gateway")) {
+  void publishRatePerKeyAndConnectionsPerAddressAreLimited() {
+    String first = ApiKeys.generate();
+    String second = ApiKeys.generate();
+    try (TestHub limited = TestHub.start(new JsonObject()
+        .put("auth", new JsonObject().put("api_keys", new JsonArray()
+            .add(key("first", first, "publish", "subscribe")).add(key("second", second, "publish"))))
+        .put("limits", new JsonObject().put("publish_rate", 2).put("publish_burst", 2).put("connections_per_ip", 2)),
+        "topic-router", "gateway")) {
       for (int i = 0; i < 2; i++) {
-        assertThat(Http.post(limited.uri("/api/v1/topics/r"), "{}", "ce-type", "t").statusCode()).isEqualTo(202);
+        assertThat(Http.post(limited.uri("/api/v1/topics/r"), "{}", "ce-type", "t", "Authorization", bearer(first)).statusCode())
+            .isEqualTo(202);
       }
-      HttpResponse<String> tooMany = Http.post(limited.uri("/api/v1/topics/r"), "{}", "ce-type", "t");
+      HttpResponse<String> tooMany = Http.post(limited.uri("/api/v1/topics/r"), "{}", "ce-type", "t", "Authorization", bearer(first));
       assertThat(tooMany.statusCode()).isEqualTo(429);
       assertThat(tooMany.headers().firstValue("Retry-After")).hasValue("1");
       assertThat(Http.json(tooMany).getString("type")).isEqualTo("urn:switchboard:problem:rate-limited");
+      assertThat(Http.post(limited.uri("/api/v1/topics/r"), "{}", "ce-type", "t", "Authorization", bearer(second)).statusCode())
+          .as("another key has its own budget").isEqualTo(202);
 
-      try (SseClient one = SseClient.open(limited.uri("/api/v1/stream?topics=a"));
-           SseClient two = SseClient.open(limited.uri("/api/v1/stream?topics=a"))) {
+      try (SseClient one = SseClient.open(limited.uri("/api/v1/stream?topics=a&token=" + first));
+           SseClient two = SseClient.open(limited.uri("/api/v1/stream?topics=a&token=" + first))) {
         assertThat(one.response().statusCode()).isEqualTo(200);
         assertThat(two.response().statusCode()).isEqualTo(200);
-        HttpResponse<String> third = Http.get(limited.uri("/api/v1/stream?topics=a"));
+        HttpResponse<String> third = Http.get(limited.uri("/api/v1/stream?topics=a&token=" + first));
         assertThat(third.statusCode()).isEqualTo(429);
         assertThat(Http.json(third).getString("type")).isEqualTo("urn:switchboard:problem:too-many-connections");
       }

@@ -17,7 +17,14 @@ public record Principal(String name, Set<Scope> scopes, List<TopicPattern> subsc
 
   /** Everyone, when no credentials are configured (the default, bound to 127.0.0.1). */
   public static Principal open(String address) {
-    return new Principal("ip:" + address, EnumSet.of(Scope.ADMIN), null, null, null);
+    return new Principal(ANONYMOUS_PREFIX + address, EnumSet.of(Scope.ADMIN), null, null, null);
+  }
+
+  private static final String ANONYMOUS_PREFIX = "ip:";
+
+  /** Whether this is the everyone-principal of a hub without credentials. */
+  public boolean anonymous() {
+    return name.startsWith(ANONYMOUS_PREFIX);
   }
 
   public boolean has(Scope scope) {

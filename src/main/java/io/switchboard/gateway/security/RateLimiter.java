@@ -7,9 +7,10 @@ import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
 /**
- * Publish rate per credential (per client address when auth is off), a token bucket shared by
- * every gateway instance of the node: {@code limits.publish_rate} per second, bursts up to
- * {@code limits.publish_burst}. Over it: 429 with Retry-After.
+ * Publish rate per credential, a token bucket shared by every gateway instance of the node:
+ * {@code limits.publish_rate} per second, bursts up to {@code limits.publish_burst}. Over it: 429
+ * with Retry-After. With auth off (no credentials, bound to loopback) there is no one to limit,
+ * unless {@code limits.limit_anonymous} asks to limit each client address.
  */
 public final class RateLimiter {
 
@@ -18,17 +19,19 @@ public final class RateLimiter {
   private final LocalMap<String, Bucket> buckets;
   private final double ratePerMs;
   private final double burst;
+  private final boolean limitAnonymous;
 
   public RateLimiter(Vertx vertx, JsonObject conf) {
     JsonObject limits = conf.getJsonObject("limits", new JsonObject());
     this.buckets = vertx.sharedData().getLocalMap("switchboard.security.rate");
-    this.ratePerMs = limits.getInteger("publish_rate", 1000) / 1000.0;
-    this.burst = limits.getInteger("publish_burst", 2000);
+    this.ratePerMs = limits.getInteger("publish_rate", 10_000) / 1000.0;
+    this.burst = limits.getInteger("publish_burst", 20_000);
+    this.limitAnonymous = limits.getBoolean("limit_anonymous", false);
   }
 
   /** Takes one publish from the principal's bucket, or throws 429 saying when to retry. */
   public void acquire(Principal principal) {
-    if (ratePerMs <= 0) {
+    if (ratePerMs <= 0 || (principal.anonymous() && !limitAnonymous)) {
       return;
     }
     if (buckets.size() > MAX_BUCKETS) {
