@@ -12,6 +12,7 @@ final class OutboundFrames {
   private final TopicEvent event;
   private Buffer sse;
   private String websocket;
+  private long sequence = -1;
 
   OutboundFrames(TopicEvent event) {
     this.event = event;
@@ -19,6 +20,14 @@ final class OutboundFrames {
 
   TopicEvent event() {
     return event;
+  }
+
+  /** The event's place in this node's delivery order, parsed from its cursor once. */
+  long sequence() {
+    if (sequence < 0) {
+      sequence = event.sequence();
+    }
+    return sequence;
   }
 
   /** {@code id: cursor / event: type / data: envelope}; the envelope is one line of JSON. */

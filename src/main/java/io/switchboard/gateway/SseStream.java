@@ -128,10 +128,11 @@ final class SseStream implements Subscriber {
       held.addLast(event);
       return;
     }
-    if (event.sequence() <= deliveredUpTo) {
+    long sequence = frames.sequence();
+    if (sequence <= deliveredUpTo) {
       return;
     }
-    deliveredUpTo = event.sequence();
+    deliveredUpTo = sequence;
     outbox.send(frames.sse());
   }
 

@@ -29,7 +29,7 @@ final class TopicRoutes {
   private final String source;
   private final ConnectionMetrics sseMetrics;
   private final Set<SseStream> streams = new HashSet<>();
-  private final long heartbeatTimer;
+  private final Heartbeats<SseStream> heartbeats;
 
   private final Security security;
 
@@ -46,7 +46,7 @@ final class TopicRoutes {
         new GapNotices(source));
     this.maxPatterns = sse.getInteger("max_topics", 100);
     this.sseMetrics = new ConnectionMetrics(vertx, "sse");
-    this.heartbeatTimer = vertx.setPeriodic(sse.getLong("heartbeat_ms", 15_000L), id -> streams.forEach(SseStream::heartbeat));
+    this.heartbeats = new Heartbeats<>(vertx, sse.getLong("heartbeat_ms", 15_000L), (stream, now) -> stream.heartbeat());
   }
 
   void mount(Router router) {
@@ -93,6 +93,7 @@ final class TopicRoutes {
     HttpServerResponse response = ctx.response();
     SseStream stream = new SseStream(response, patterns, sseSettings, sseMetrics);
     streams.add(stream);
+    heartbeats.add(stream);
     subscriptions.add(stream, patterns);
     sseMetrics.opened();
     long expiry = security.closeOnExpiry(principal, stream::close);
@@ -114,6 +115,7 @@ final class TopicRoutes {
 
   private void forget(SseStream stream) {
     if (streams.remove(stream)) {
+      heartbeats.remove(stream);
       stream.markClosed();
       subscriptions.remove(stream, stream.patterns());
       sseMetrics.closed();
@@ -122,7 +124,7 @@ final class TopicRoutes {
 
   /** Ends every open stream, so a stopping node does not wait on clients. */
   void closeAll() {
-    vertx.cancelTimer(heartbeatTimer);
+    heartbeats.stop();
     for (SseStream stream : List.copyOf(streams)) {
       stream.close();
       forget(stream);

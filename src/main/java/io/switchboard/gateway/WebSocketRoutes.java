@@ -20,7 +20,7 @@ final class WebSocketRoutes {
   private final WsContext context;
   private final Set<WsConnection> connections = new HashSet<>();
   private final MessageConsumer<JsonObject> broadcast;
-  private final long heartbeatTimer;
+  private final Heartbeats<WsConnection> heartbeats;
 
   private final Security security;
 
@@ -34,10 +34,7 @@ final class WebSocketRoutes {
       String frame = m.body().getJsonObject("frame").encode();
       connections.forEach(c -> c.sendFrame(frame));
     });
-    this.heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> {
-      long now = System.currentTimeMillis();
-      List.copyOf(connections).forEach(c -> c.heartbeat(now));
-    });
+    this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
   }
 
   void mount(Router router) {
@@ -61,12 +58,14 @@ final class WebSocketRoutes {
     ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
       WsConnection connection = new WsConnection(ws, clientId, principal, context);
       connections.add(connection);
+      heartbeats.add(connection);
       context.metrics().opened();
       long expiry = security.closeOnExpiry(principal, () -> connection.close((short) 4401, "token expired"));
       ws.closeHandler(v -> {
         security.cancel(expiry);
         security.connections().release(address);
         if (connections.remove(connection)) {
+          heartbeats.remove(connection);
           context.metrics().closed();
         }
         connection.onClosed();
@@ -77,7 +76,7 @@ final class WebSocketRoutes {
 
   /** The node is stopping: stop pinging, close every client. */
   void closeAll() {
-    vertx.cancelTimer(heartbeatTimer);
+    heartbeats.stop();
     broadcast.unregister();
     List.copyOf(connections).forEach(c -> c.close((short) 1001, "server shutting down"));
   }

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * delivery rate and latency percentiles, the server's heap per idle connection (after a GC, from
  * jcmd) and its CPU over the publish window (from /proc).
  *
- * <p>usage: FanoutBench hub|bare URL SERVER_PID CONNECTIONS TOPICS RATE SECONDS
+ * <p>usage: FanoutBench hub|bare URL SERVER_PID CONNECTIONS TOPICS RATE SECONDS [SSE_SHARE (hub: 0.5)]
  */
 public final class FanoutBench {
 
@@ -69,7 +69,8 @@ public final class FanoutBench {
         .setDefaultPort(base.getPort()).setMaxConnections(connections));
     KEEP.add(sse);
     KEEP.add(ws);
-    int sseCount = hub ? connections / 2 : 0;
+    double sseShare = args.length > 7 ? Double.parseDouble(args[7]) : 0.5;
+    int sseCount = hub ? (int) (connections * sseShare) : 0;
     for (int start = 0; start < connections; start += 200) {
       List<Future<?>> batch = new ArrayList<>();
       for (int i = start; i < Math.min(connections, start + 200); i++) {
