@@ -42,6 +42,7 @@ class ExamplesIT {
                 .add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
                 .add(new JsonObject().put("address_regex", "switchboard\\.watch\\..+"))
                 .add(new JsonObject().put("address", HANDLER))))
+        .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true))
         .put("rabbitmq", new JsonObject().put("uri", Services.RABBITMQ_URI)
             .put("queues", new JsonArray().add(new JsonObject().put("name", QUEUE).put("handler", HANDLER)))));
   }
@@ -98,6 +99,28 @@ class ExamplesIT {
   void aBrowserPageFromAnotherOrigin() {
     NodeClients.requireChromium();
     assertThat(NodeClients.run(Duration.ofSeconds(60), "examples-browser.mjs", base())).contains("OK examples-browser");
+  }
+
+  @Test
+  void shellWithCurl() throws Exception {
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+      List<String> lines = run(Path.of("examples/shell"), Map.of("HUB", base(), "WEBHOOK_URL", hook), "bash", "demo.sh");
+      String output = String.join("\n", lines);
+      assertThat(output).contains("event: shell.said").containsPattern("data: \\{\"specversion\":\"1.0\".*\"from\":\"shell\"");
+      assertThat(output).contains("\"first_version\":0,\"last_version\":1");
+      assertThat(output).contains("\"type\":\"shell.started\"").contains("\"type\":\"shell.finished\"");
+      assertThat(output).containsPattern("\"secret\":\"whsec_[A-Za-z0-9+/=]+\"").contains("\"url\":\"" + hook + "\"");
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   private static String metrics() {
