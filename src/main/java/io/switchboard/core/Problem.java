@@ -104,7 +104,9 @@ public final class Problem extends RuntimeException {
         return unavailable("nothing handles " + address + " on this node: is its verticle deployed?");
       }
       if (reply.failureType() == ReplyFailure.TIMEOUT) {
-        return unavailable("no answer from " + address + " in time");
+        // No answer says nothing of the outcome (a node may have died holding the request): try again shortly.
+        return new Problem(503, "unavailable", "Service unavailable", "no answer from " + address + " in time",
+            new JsonObject().put("retry_after", 1));
       }
       return fromJson(reply.failureCode(), reply.getMessage());
     }

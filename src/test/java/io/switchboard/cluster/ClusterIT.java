@@ -25,15 +25,23 @@ import org.junit.jupiter.api.Test;
 class ClusterIT {
 
   private static final String REDIS_PREFIX = Services.unique("sbcluster") + ":";
+  private static final String QUEUE = Services.unique("sbcluster_q");
   private static LocalCluster cluster;
 
   @BeforeAll
   static void start() throws Exception {
     Services.require(Services.Service.POSTGRES);
     Services.require(Services.Service.REDIS);
+    Services.require(Services.Service.RABBITMQ);
     cluster = LocalCluster.start(3, new JsonObject()
         .put("ws", new JsonObject().put("heartbeat_ms", 1000))
-        .put("redis", new JsonObject().put("uri", Services.REDIS_URI).put("channel_prefix", REDIS_PREFIX)));
+        .put("redis", new JsonObject().put("uri", Services.REDIS_URI).put("channel_prefix", REDIS_PREFIX))
+        .put("rabbitmq", new JsonObject().put("uri", Services.RABBITMQ_URI)
+            .put("queues", new JsonArray().add(new JsonObject().put("name", QUEUE).put("topic", "cq.feed"))))
+        // only the event-bus announcement can wake a subscriber within the tests' bounds
+        .put("eventstore", new JsonObject().put("poll_ms", 20_000))
+        .put("cqrs", new JsonObject().put("lock_retry_ms", 1000))
+        .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("lease_ms", 3000)));
   }
 
   @AfterAll
@@ -112,6 +120,118 @@ class ClusterIT {
     return messages.stream().map(m -> n(m.payload())).toList();
   }
 
+  @Test
+  void rabbitMqConsumersOnEveryNodeShareTheQueue() {
+    awaitTrue(Duration.ofSeconds(30), () -> Http.json(Http.get(cluster.uri(2, "/api/v1/queues/" + QUEUE))).getInteger("consumers") == 3);
+    try (SseClient sse = SseClient.open(cluster.uri(2, "/api/v1/stream?topics=cq.feed"))) {
+      for (int n = 1; n <= 30; n++) {
+        assertThat(Http.post(cluster.uri(1 + n % 3, "/api/v1/queues/" + QUEUE + "/messages"), "{\"n\":" + n + "}",
+            "ce-type", "cq.item").statusCode()).isEqualTo(202);
+      }
+      List<Integer> seen = new java.util.ArrayList<>();
+      while (seen.size() < 30) {
+        seen.add(n(sse.next(WAIT).data()));
+      }
+      assertThat(seen).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, 30).boxed().toList());
+    }
+  }
+
+  @Test
+  void anAppendOnOneNodeWakesStoreSubscribersOnAnother() {
+    String stream = "clusterwake-" + Services.unique("s");
+    try (SseClient sse = SseClient.open(cluster.uri(3, "/api/v1/streams/" + stream + "/subscribe"))) {
+      long appended = System.nanoTime();
+      assertThat(Http.post(cluster.uri(1, "/api/v1/streams/" + stream + "/events"), "{\"type\":\"woke\",\"data\":{}}").statusCode())
+          .isEqualTo(201);
+      SseClient.Event event = sse.next(Duration.ofSeconds(10));
+      assertThat(event.event()).isEqualTo("woke");
+      // well before the 20 s polling fallback: the announcement crossed the cluster
+      assertThat(Duration.ofNanos(System.nanoTime() - appended)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void webhookDeliveriesAreSentOnceAcrossTheNodes() throws Exception {
+    java.util.Map<String, Integer> byId = new java.util.concurrent.ConcurrentHashMap<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      byId.merge(exchange.getRequestHeaders().getFirst("webhook-id"), 1, Integer::sum);
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      String type = "cw" + Services.unique("t").replace("_", "");
+      assertThat(Http.post(cluster.uri(1, "/api/v1/webhooks"), new JsonObject()
+          .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
+          .put("events", new JsonArray().add(type + ".*")).encode()).statusCode()).isEqualTo(201);
+      for (int n = 0; n < 30; n++) {
+        assertThat(Http.post(cluster.uri(1 + n % 3, "/api/v1/topics/" + type + ".x"), "{\"n\":" + n + "}", "ce-type", type + ".event")
+            .statusCode()).isEqualTo(202);
+      }
+      awaitTrue(Duration.ofSeconds(30), () -> byId.size() == 30);
+      assertThat(byId.values()).as("each webhook-id once").containsOnly(1);
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void aProjectionRunsOnOneNodeAndFailsOverWhenItIsKilled() {
+    String customer = Services.unique("cust");
+    JsonObject before = orders(1);
+    String runner = before.getString("runner");
+    assertThat(runner).isNotBlank();
+    int doomed = Integer.parseInt(runner.replaceAll(".*node-(\\d+).*", "$1"));
+    int survivor = doomed == 1 ? 2 : 1;
+    List<String> created = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      created.add(order(survivor, customer));
+    }
+    cluster.kill(doomed);
+    try {
+      for (int i = 0; i < 5; i++) {
+        created.add(order(survivor, customer));
+      }
+      awaitTrue(Duration.ofSeconds(30), () -> {
+        JsonObject now = orders(survivor);
+        return !runner.equals(now.getString("runner")) && "running".equals(now.getString("status"));
+      });
+      awaitTrue(Duration.ofSeconds(30), () -> customerOrders(survivor, customer).size() == 10);
+      assertThat(customerOrders(survivor, customer)).containsExactlyInAnyOrderElementsOf(created);
+    } finally {
+      cluster.restart(doomed);
+    }
+  }
+
+  private static JsonObject orders(int node) {
+    return Http.json(Http.get(cluster.uri(node, "/api/v1/projections"))).getJsonArray("projections").stream()
+        .map(JsonObject.class::cast).filter(p -> p.getString("name").equals("orders")).findFirst().orElseThrow();
+  }
+
+  /**
+   * Creates an order as a client should: a 503 (a request that went to the killed node before
+   * Hazelcast dropped it) is retried after its Retry-After; the order it names never existed.
+   */
+  private static String order(int node, String customer) {
+    for (int attempt = 1; ; attempt++) {
+      java.net.http.HttpResponse<String> created = Http.post(cluster.uri(node, "/api/v1/orders"), new JsonObject()
+          .put("customer_id", customer).put("items", new JsonArray().add(new JsonObject()
+              .put("product_id", "p-1").put("quantity", 1).put("price", 9.5))).encode(), "Content-Type", "application/json");
+      if (created.statusCode() == 503 && attempt < 3) {
+        assertThat(created.headers().firstValue("Retry-After")).hasValue("1");
+        continue;
+      }
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      return Http.json(created).getString("order_id");
+    }
+  }
+
+  private static List<String> customerOrders(int node, String customer) {
+    return Http.json(Http.get(cluster.uri(node, "/api/v1/orders?customer_id=" + customer + "&limit=100"))).getJsonArray("orders")
+        .stream().map(o -> ((JsonObject) o).getString("order_id")).toList();
+  }
+
   private static void publish(int node, String topic, int n) {
     assertThat(Http.post(cluster.uri(node, "/api/v1/topics/" + topic), "{\"n\":" + n + "}", "ce-type", "once.test").statusCode())
         .isEqualTo(202);
@@ -130,13 +250,18 @@ class ClusterIT {
     return Http.json(Http.get(cluster.uri(node, "/api/v1/cluster"))).getJsonArray("nodes");
   }
 
-  private static void awaitTrue(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void awaitTrue(Duration timeout, java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("not true within " + timeout);
       }
-      Thread.sleep(200);
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
     }
   }
 }
