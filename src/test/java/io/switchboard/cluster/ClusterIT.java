@@ -41,7 +41,9 @@ class ClusterIT {
         // only the event-bus announcement can wake a subscriber within the tests' bounds
         .put("eventstore", new JsonObject().put("poll_ms", 20_000))
         .put("cqrs", new JsonObject().put("lock_retry_ms", 1000))
-        .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("lease_ms", 3000)));
+        .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("lease_ms", 3000)
+            // a claim lasts connect + 2 × request timeout + 10 s: 15 s here, so a killed sender's claim runs out in the test
+            .put("connect_timeout_ms", 1000).put("request_timeout_ms", 2000).put("poll_ms", 1000)));
   }
 
   @AfterAll
@@ -173,6 +175,53 @@ class ClusterIT {
       assertThat(byId.values()).as("each webhook-id once").containsOnly(1);
     } finally {
       receiver.stop(0);
+    }
+  }
+
+  @Test
+  void aKilledNodesClaimedDeliveryIsSentAgainByAnother() throws Exception {
+    java.util.List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    receiver.createContext("/hook", exchange -> {
+      ids.add(exchange.getRequestHeaders().getFirst("webhook-id"));
+      if (ids.size() == 1) {
+        // The first attempt never gets an answer: its sender is killed while it waits.
+        held.countDown();
+        return;
+      }
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    int doomed = 0;
+    try {
+      String type = "ck" + Services.unique("t").replace("_", "");
+      java.net.http.HttpResponse<String> created = Http.post(cluster.uri(1, "/api/v1/webhooks"), new JsonObject()
+          .put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
+          .put("events", new JsonArray().add(type + ".*")).encode());
+      assertThat(created.statusCode()).isEqualTo(201);
+      String endpoint = Http.json(created).getString("id");
+      assertThat(Http.post(cluster.uri(2, "/api/v1/topics/" + type + ".x"), "{\"n\":1}", "ce-type", type + ".event").statusCode())
+          .isEqualTo(202);
+      assertThat(held.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("first attempt reached the receiver").isTrue();
+      String claim = cluster.query("select claim from webhook_deliveries where endpoint_id = '" + endpoint + "'");
+      String owner = cluster.query("select p.owner from webhook_partitions p join webhook_endpoints e on e.partition_no = p.partition_no"
+          + " where e.id = '" + endpoint + "'");
+      assertThat(claim).as("the delivery is claimed while its attempt waits").isNotEmpty();
+      doomed = Integer.parseInt(owner.replaceAll("^node-(\\d+)/.*", "$1"));
+      cluster.kill(doomed);
+      int survivor = doomed == 1 ? 2 : 1;
+      awaitTrue(Duration.ofSeconds(40), () -> ids.size() >= 2);
+      assertThat(ids.get(1)).as("the same delivery, sent again").isEqualTo(ids.get(0));
+      awaitTrue(Duration.ofSeconds(10), () -> Http.json(Http.get(cluster.uri(survivor, "/api/v1/webhooks/" + endpoint + "/deliveries")))
+          .getJsonArray("deliveries").getJsonObject(0).getString("status").equals("delivered"));
+    } finally {
+      receiver.stop(0);
+      if (doomed > 0) {
+        cluster.restart(doomed);
+      }
     }
   }
 

@@ -91,13 +91,28 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The nodes' tables live in a schema of this run's own; nothing of it outlives the test. */
   private void dropSchema() {
+    psql("drop schema if exists " + schema + " cascade");
+  }
+
+  /** One SQL statement against the nodes' schema, as psql prints it unaligned (one row per line). */
+  public String query(String sql) {
+    return psql("set search_path to " + schema + "; " + sql).strip();
+  }
+
+  private static String psql(String sql) {
     try {
-      new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc",
-          "drop schema if exists " + schema + " cascade").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+      Process psql = new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qAtc", sql)
+          .redirectErrorStream(true).start();
+      String output = new String(psql.getInputStream().readAllBytes());
+      if (!psql.waitFor(30, TimeUnit.SECONDS) || psql.exitValue() != 0) {
+        throw new AssertionError("psql failed on " + sql + ": " + output);
+      }
+      return output;
     } catch (IOException e) {
-      throw new AssertionError("cannot drop schema " + schema, e);
+      throw new AssertionError("cannot run psql", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
