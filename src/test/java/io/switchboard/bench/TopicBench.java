@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * receives them on K SSE streams; prints publish rate, end-to-end rate and publish-to-receive
  * latency percentiles. The same run against a bare server gives the baseline.
  *
- * <p>usage: TopicBench URL MESSAGES CONCURRENCY SUBSCRIBERS LABEL
+ * <p>usage: TopicBench URL MESSAGES CONCURRENCY SUBSCRIBERS LABEL [SUBSCRIBER_URLS]
+ * <br>SUBSCRIBER_URLS (comma-separated, default URL): the subscribers are spread over them in turn,
+ * e.g. over the nodes of a cluster while every message is published to the first.
  */
 public final class TopicBench {
 
@@ -37,6 +39,8 @@ public final class TopicBench {
     int subscribers = Integer.parseInt(args[3]);
     String label = args[4];
     java.net.URI base = java.net.URI.create(url);
+    List<java.net.URI> subscriberBases = Arrays.stream((args.length > 5 ? args[5] : url).split(","))
+        .map(java.net.URI::create).toList();
 
     Vertx vertx = Vertx.vertx();
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
@@ -49,7 +53,7 @@ public final class TopicBench {
     AtomicLong lastReceive = new AtomicLong();
     List<Future<?>> opened = new ArrayList<>();
     for (int s = 0; s < subscribers; s++) {
-      opened.add(subscribe(vertx, base, topic, latencies, received, allReceived, lastReceive));
+      opened.add(subscribe(vertx, subscriberBases.get(s % subscriberBases.size()), topic, latencies, received, allReceived, lastReceive));
     }
     Future.all(opened).await(10, TimeUnit.SECONDS);
 
