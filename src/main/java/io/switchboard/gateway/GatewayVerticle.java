@@ -62,7 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route().handler(security::handle);
     // Only requests with bodies: a WebSocket upgrade must reach its route unread.
-    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getInteger("body_limit", 1024 * 1024));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(bodyLimit(conf));
     // (Not a method-filtered route: that would turn every unknown GET into a 405.)
     router.route().handler(ctx -> {
       HttpMethod method = ctx.request().method();
@@ -125,13 +125,21 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
     int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    // A form-encoded body is decoded by the server as well as kept whole (a binary-mode CloudEvent
+    // may carry one): its decoder must not refuse, with a 500, what the body limit lets through.
+    int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-        .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame);
+        .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
+        .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
     }
     return options;
+  }
+
+  private static int bodyLimit(JsonObject conf) {
+    return conf.getJsonObject("http", new JsonObject()).getInteger("body_limit", 1024 * 1024);
   }
 
   private static Buffer openApi() {

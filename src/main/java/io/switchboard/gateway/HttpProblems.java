@@ -44,6 +44,10 @@ final class HttpProblems {
       problem = p;
     } else if (failure instanceof HttpException http) {
       problem = forStatus(http.getStatusCode(), http.getPayload());
+    } else if (failure != null && failure.getClass().getName().startsWith("io.netty.handler.codec.http.multipart.")) {
+      // The server's form decoder refused the body (too many fields, a broken encoding).
+      problem = Problem.badRequest("malformed-form", "the form-encoded body cannot be decoded ("
+          + (failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName()) + "); the API takes JSON");
     } else if (failure != null) {
       log.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
       problem = Problem.internal("the request failed inside the hub; the log has the details");

@@ -24,7 +24,7 @@ class TopicsIT {
   @BeforeAll
   static void start() {
     hub = TestHub.start(new JsonObject()
-            .put("http", new JsonObject().put("body_limit", 4096))
+            .put("http", new JsonObject().put("body_limit", 16_384))
             .put("sse", new JsonObject().put("heartbeat_ms", 300)),
         d -> d.name().equals("gateway") ? d.withInstances(2) : d);
   }
@@ -178,8 +178,13 @@ class TopicsIT {
     assertProblem(publish("orders.created", "{\"order\":1}"), 422, "missing-type", "no type");
     assertProblem(publish("orders..created", "{}", "ce-type", "t"), 400, "invalid-topic", "empty segment at position 7");
     assertProblem(publish("orders.*", "{}", "ce-type", "t"), 400, "invalid-topic", "character '*'");
-    assertProblem(publish("orders.big", "[\"" + "x".repeat(5000) + "\"]", "ce-type", "t"), 413, "too-large", "limit");
+    assertProblem(publish("orders.big", "[\"" + "x".repeat(20_000) + "\"]", "ce-type", "t"), 413, "too-large", "limit");
     assertProblem(publish("orders.created", "", "ce-type", "t"), 400, "empty-body", "empty");
+    // Form-encoded bodies meet the server's form decoder first: its refusals are problems too, not 500s.
+    String form = "application/x-www-form-urlencoded";
+    assertProblem(publish("orders.created", "a=1&".repeat(300), "ce-type", "t", "Content-Type", form), 400, "malformed-form", "JSON");
+    assertProblem(publish("orders.created", "a=%zz", "ce-type", "t", "Content-Type", form), 400, "malformed-form", "hex");
+    assertProblem(publish("orders.created", "a=" + "x".repeat(10_000), "ce-type", "t", "Content-Type", form), 400, "malformed-json", "JSON");
     assertProblem(Http.get(hub.uri("/api/v1/stream?topics=a..b")), 400, "invalid-pattern", "empty segment");
     assertProblem(Http.get(hub.uri("/api/v1/stream")), 400, "invalid-pattern", "no topics given");
     assertProblem(Http.get(hub.uri("/api/v1/nothing-here")), 404, "no-route", "no such route");
