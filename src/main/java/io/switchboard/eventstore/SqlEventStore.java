@@ -95,12 +95,14 @@ final class SqlEventStore {
         + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
     updateHead = db.sql("UPDATE store_head SET last_position = $1 WHERE id = 1");
     readHead = db.sql("SELECT last_position FROM store_head WHERE id = 1");
-    readForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3");
-    readBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version <= $2 ORDER BY version DESC LIMIT $3");
+    // ORDER BY names the equality column too: then H2 reads the index in order and stops at the
+    // LIMIT instead of sorting every matching row (PostgreSQL does so either way).
+    readForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version >= $2 ORDER BY stream, version LIMIT $3");
+    readBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version <= $2 ORDER BY stream DESC, version DESC LIMIT $3");
     readAllForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE position >= $1 ORDER BY position LIMIT $2");
     readAllBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE position <= $1 ORDER BY position DESC LIMIT $2");
-    readCategoryForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position >= $2 ORDER BY position LIMIT $3");
-    readCategoryBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position <= $2 ORDER BY position DESC LIMIT $3");
+    readCategoryForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position >= $2 ORDER BY category, position LIMIT $3");
+    readCategoryBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position <= $2 ORDER BY category DESC, position DESC LIMIT $3");
     updateSnapshot = db.sql("UPDATE snapshots SET version = $1, state = $2, taken_at = $3 WHERE stream = $4 AND version <= $5");
     insertSnapshot = db.sql("INSERT INTO snapshots (stream, version, state, taken_at) VALUES ($1, $2, $3, $4)");
     readSnapshot = db.sql("SELECT version, state, taken_at FROM snapshots WHERE stream = $1");
