@@ -39,13 +39,12 @@ final class BridgeRules {
   private final String source;
   private final String defaultType;
   private final java.util.List<java.util.function.Predicate<String>> inboundRules = new java.util.ArrayList<>();
+  private final java.util.List<java.util.function.Predicate<String>> outboundRules = new java.util.ArrayList<>();
 
   BridgeRules(JsonObject conf) {
     this.conf = conf.getJsonObject("bridge", new JsonObject());
-    for (PermittedOptions rule : permitted(this.conf.getJsonArray("inbound", new JsonArray()))) {
-      inboundRules.add(rule.getAddress() != null ? rule.getAddress()::equals
-          : java.util.regex.Pattern.compile(rule.getAddressRegex()).asMatchPredicate());
-    }
+    compile(this.conf.getJsonArray("inbound", new JsonArray()), inboundRules);
+    compile(this.conf.getJsonArray("outbound", new JsonArray()), outboundRules);
     this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
     this.defaultType = conf.getJsonObject("topics", new JsonObject()).getString("default_type", "switchboard.message");
   }
@@ -55,6 +54,24 @@ final class BridgeRules {
     permitted(conf.getJsonArray("inbound", new JsonArray())).forEach(options::addInboundPermitted);
     permitted(conf.getJsonArray("outbound", new JsonArray())).forEach(options::addOutboundPermitted);
     return options;
+  }
+
+  private static void compile(JsonArray rules, java.util.List<java.util.function.Predicate<String>> into) {
+    for (PermittedOptions rule : permitted(rules)) {
+      into.add(rule.getAddress() != null ? rule.getAddress()::equals
+          : rule.getAddressRegex() != null ? java.util.regex.Pattern.compile(rule.getAddressRegex()).asMatchPredicate()
+          : address -> true);
+    }
+  }
+
+  /** Whether a client may send or publish to {@code address} (before the credential's checks). */
+  boolean inboundPermitted(String address) {
+    return inboundRules.stream().anyMatch(rule -> rule.test(address));
+  }
+
+  /** Whether a client may register for {@code address} (before the credential's checks). */
+  boolean outboundPermitted(String address) {
+    return outboundRules.stream().anyMatch(rule -> rule.test(address));
   }
 
   private static java.util.List<PermittedOptions> permitted(JsonArray rules) {
@@ -75,7 +92,11 @@ final class BridgeRules {
 
   /** Decides an inbound SEND or PUBLISH (marking topic publishes); returns whether it may proceed. */
   boolean inbound(BaseBridgeEvent event, String transport, Principal principal, RateLimiter rates) {
-    JsonObject raw = event.getRawMessage();
+    return inbound(event.type() == BridgeEventType.PUBLISH, event.getRawMessage(), transport, principal, rates);
+  }
+
+  /** The same for a raw frame: {@code publish} or send, the frame rewritten in place where needed. */
+  boolean inbound(boolean publish, JsonObject raw, String transport, Principal principal, RateLimiter rates) {
     String address = raw == null ? null : raw.getString("address");
     if (address == null) {
       return true; // the bridge itself answers missing_address
@@ -83,8 +104,7 @@ final class BridgeRules {
     if (address.startsWith(REPLY_PREFIX)) {
       return true; // a reply: the bridge lets it through only if it delivered the request
     }
-    boolean publish = event.type() == BridgeEventType.PUBLISH;
-    if (!inboundRules.stream().anyMatch(rule -> rule.test(address))) {
+    if (!inboundPermitted(address)) {
       log.debug("refused a {} message to {}: no inbound rule permits it", transport, address);
       return false;
     }
@@ -127,7 +147,10 @@ final class BridgeRules {
 
   /** Decides a REGISTER: a topic address needs the topic's subscribe permission, others the scope. */
   boolean register(BaseBridgeEvent event, Principal principal) {
-    JsonObject raw = event.getRawMessage();
+    return register(event.getRawMessage(), principal);
+  }
+
+  boolean register(JsonObject raw, Principal principal) {
     String address = raw == null ? null : raw.getString("address");
     if (address == null) {
       return true;

@@ -1,124 +1,88 @@
 package io.switchboard.gateway;
 
-import io.switchboard.gateway.security.Principal;
+import io.switchboard.core.Problem;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.ext.bridge.BridgeOptions;
-import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
-import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * The TCP event-bus bridge (4-byte length + JSON frames), for services in any language: the same
- * permitted addresses and the same checks as the SockJS bridge ({@link BridgeRules}). A client
- * authenticates with a {@code token} header on its first frame when auth is on (the header is
- * removed before anything is forwarded). Off unless {@code tcp_bridge.port} is set.
+ * The TCP event-bus bridge, for services in any language: the frames of the Vert.x TCP bridge
+ * (4-byte length + JSON), the same permitted addresses and the same checks as the SockJS bridge
+ * ({@link BridgeRules}). Off unless {@code tcp_bridge.port} is set.
  *
- * <p>The TCP bridge writes to sockets without asking whether they keep up, so a client whose
- * write queue stays full for {@code tcp_bridge.slow_close_ms} is closed, which bounds what it can
- * make the hub hold.
+ * <p>The hub speaks the protocol itself rather than through vertx-tcp-eventbus-bridge 5.0.7,
+ * whose frame parser buffers whatever length a client announces (a hostile client could make the
+ * hub hold gigabytes before authenticating) and lets clients pick codecs and send timeouts. Here a
+ * frame is bounded ({@code tcp_bridge.max_frame_bytes}), a broken one gets an {@code err} frame,
+ * and a client whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
  */
 public final class TcpBridgeVerticle extends VerticleBase {
-
-  private static final String TOKEN_HEADER = "token";
-
-  private final class Session {
-    final String address;
-    Future<Principal> principal;
-    long fullSince;
-    long expiry = -1;
-
-    Session(String address) {
-      this.address = address;
-    }
-  }
 
   private Security security;
   private BridgeRules rules;
   private ConnectionMetrics metrics;
   private TopicIngress ingress;
-  private TcpEventBusBridge bridge;
-  private final Map<NetSocket, Session> sessions = new HashMap<>();
+  private TcpBridgeSession.Limits limits;
+  private NetServer server;
+  private final Set<TcpBridgeSession> sessions = new HashSet<>();
 
   @Override
   public Future<?> start() {
     JsonObject conf = config();
     JsonObject tcp = conf.getJsonObject("tcp_bridge", new JsonObject());
+    JsonObject bridge = conf.getJsonObject("bridge", new JsonObject());
     security = new Security(vertx, conf);
     rules = new BridgeRules(conf);
     metrics = new ConnectionMetrics(vertx, "tcp");
     ingress = new TopicIngress(vertx);
     ingress.install();
+    limits = new TcpBridgeSession.Limits(tcp.getInteger("max_frame_bytes", 1024 * 1024),
+        bridge.getInteger("max_handlers_per_socket", 1000), bridge.getLong("reply_timeout_ms", 30_000L));
     long slowCloseMs = tcp.getLong("slow_close_ms", 10_000L);
-    vertx.setPeriodic(Math.max(100, slowCloseMs / 4), id -> closeSlow(slowCloseMs));
-    bridge = TcpEventBusBridge.create(vertx, rules.options(new BridgeOptions()), new NetServerOptions(), this::onEvent);
+    vertx.setPeriodic(Math.max(100, slowCloseMs / 4), id -> {
+      long now = System.currentTimeMillis();
+      for (TcpBridgeSession session : Set.copyOf(sessions)) {
+        if (session.sweep(now, slowCloseMs)) {
+          metrics.slowClosed();
+        }
+      }
+    });
     String host = tcp.getString("host") != null ? tcp.getString("host") : conf.getJsonObject("http").getString("host");
-    return bridge.listen(tcp.getInteger("port"), host);
+    server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(tcp.getInteger("port")));
+    server.connectHandler(this::accept);
+    return server.listen();
   }
 
   @Override
   public Future<?> stop() {
     ingress.uninstall();
-    return bridge == null ? Future.succeededFuture() : bridge.close();
+    return server == null ? Future.succeededFuture() : server.close();
   }
 
-  private void onEvent(BridgeEvent event) {
-    NetSocket socket = event.socket();
-    Session session = sessions.computeIfAbsent(socket, this::open);
-    if (session.principal == null) {
-      JsonObject headers = event.getRawMessage() == null ? null : event.getRawMessage().getJsonObject("headers");
-      String token = headers == null ? null : headers.getString(TOKEN_HEADER);
-      session.principal = security.authenticate(token, session.address).onSuccess(principal ->
-          session.expiry = security.closeOnExpiry(principal, socket::close));
+  private void accept(NetSocket socket) {
+    String address = socket.remoteAddress().hostAddress();
+    try {
+      security.connections().acquire(address);
+    } catch (Problem tooMany) {
+      TcpBridgeSession.writeFrame(socket, new JsonObject().put("type", "err").put("message", "too_many_connections"));
+      socket.close();
+      return;
     }
-    if (event.getRawMessage() != null && event.getRawMessage().getJsonObject("headers") != null) {
-      event.getRawMessage().getJsonObject("headers").remove(TOKEN_HEADER);
-    }
-    session.principal.onComplete(authenticated -> {
-      if (authenticated.failed()) {
-        session.principal = null; // a later frame may bring a valid token
-        event.complete(false);
-        return;
-      }
-      Principal principal = authenticated.result();
-      switch (event.type()) {
-        case REGISTER -> event.complete(rules.register(event, principal));
-        case SEND, PUBLISH -> event.complete(rules.inbound(event, "tcp", principal, security.rates()));
-        default -> event.complete(true);
-      }
-    });
-  }
-
-  /** First frame of a socket: count it, and forget it when it closes. */
-  private Session open(NetSocket socket) {
-    Session session = new Session(socket.remoteAddress().hostAddress());
+    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits);
+    sessions.add(session);
     metrics.opened();
     socket.closeHandler(v -> {
-      Session gone = sessions.remove(socket);
-      if (gone != null) {
-        security.cancel(gone.expiry);
-        metrics.closed();
-      }
+      sessions.remove(session);
+      session.closed();
+      security.connections().release(address);
+      metrics.closed();
     });
-    return session;
-  }
-
-  private void closeSlow(long slowCloseMs) {
-    long now = System.currentTimeMillis();
-    sessions.forEach((socket, session) -> {
-      if (!socket.writeQueueFull()) {
-        session.fullSince = 0;
-      } else if (session.fullSince == 0) {
-        session.fullSince = now;
-      } else if (now - session.fullSince > slowCloseMs) {
-        metrics.slowClosed();
-        socket.close();
-      }
-    });
+    session.start();
   }
 }

@@ -1,0 +1,260 @@
+package io.switchboard.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.gateway.security.ApiKeys;
+import io.switchboard.testing.Http;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The TCP event-bus bridge as a client in another language sees it: bytes on a socket. */
+class TcpBridgeIT {
+
+  private static final String PUBLISHER = ApiKeys.generate();
+  private static final String READER = ApiKeys.generate();
+  private static final int MAX_FRAME = 4096;
+  private static TestHub hub;
+  private static int port;
+
+  @BeforeAll
+  static void start() {
+    port = TestHub.freePort();
+    hub = TestHub.start(new JsonObject()
+        .put("auth", new JsonObject().put("api_keys", new JsonArray()
+            .add(key("publisher", PUBLISHER, "publish", "subscribe"))
+            .add(key("reader", READER, "subscribe"))))
+        .put("tcp_bridge", new JsonObject().put("port", port).put("max_frame_bytes", MAX_FRAME))
+        .put("bridge", new JsonObject()
+            .put("inbound", new JsonArray().add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
+                .add(new JsonObject().put("address", "tcpit.echo")).add(new JsonObject().put("address", "tcpit.nobody")))
+            .put("outbound", new JsonArray().add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
+                .add(new JsonObject().put("address_regex", "tcpit\\.jobs.*")))));
+    hub.vertx.eventBus().<JsonObject>consumer("tcpit.echo", m -> m.reply(new JsonObject().put("echo", m.body())
+        .put("origin", m.headers().get("x-origin")).put("token_seen", m.headers().contains("token"))));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (hub != null) {
+      hub.close();
+    }
+  }
+
+  private static JsonObject key(String name, String key, String... scopes) {
+    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
+  }
+
+  @Test
+  void aClientWithoutAValidTokenIsRefusedUntilItSendsOne() throws IOException {
+    try (Client client = new Client()) {
+      client.write(new JsonObject().put("type", "register").put("address", "switchboard.topic.tcpit.a"));
+      assertThat(client.read().getString("message")).isEqualTo("access_denied");
+      client.write(frame("register", "switchboard.topic.tcpit.a", "not-a-key"));
+      assertThat(client.read().getString("message")).isEqualTo("access_denied");
+      client.write(frame("register", "switchboard.topic.tcpit.a", READER));
+      client.ping();
+
+      assertThat(Http.post(hub.uri("/api/v1/topics/tcpit.a"), "{\"n\":1}", "ce-type", "tcpit.t",
+          "Authorization", "Bearer " + PUBLISHER).statusCode()).isEqualTo(202);
+      JsonObject message = client.read();
+      assertThat(message.getString("type")).isEqualTo("message");
+      assertThat(message.getString("address")).isEqualTo("switchboard.topic.tcpit.a");
+      assertThat(message.getJsonObject("body").getString("type")).isEqualTo("tcpit.t");
+      assertThat(message.getJsonObject("body").getJsonObject("data")).isEqualTo(new JsonObject().put("n", 1));
+    }
+  }
+
+  @Test
+  void publishingNeedsThePublishScopeAndReachesSubscribers() throws IOException {
+    try (Client reader = new Client(); Client publisher = new Client()) {
+      reader.write(frame("register", "switchboard.topic.tcpit.p", READER));
+      reader.ping();
+      reader.write(frame("publish", "switchboard.topic.tcpit.p", null).put("body", new JsonObject().put("n", 0)));
+      assertThat(reader.read().getString("message")).isEqualTo("access_denied");
+
+      publisher.write(frame("publish", "switchboard.topic.tcpit.p", PUBLISHER).put("body", new JsonObject().put("n", 2))
+          .put("headers", new JsonObject().put("token", PUBLISHER).put("ce-type", "tcpit.pub")));
+      JsonObject event = reader.read().getJsonObject("body");
+      assertThat(event.getString("type")).isEqualTo("tcpit.pub");
+      assertThat(event.getJsonObject("data")).isEqualTo(new JsonObject().put("n", 2));
+    }
+  }
+
+  @Test
+  void requestsGetTheirReplyOrTheFailureOnTheReplyAddress() throws IOException {
+    try (Client client = new Client()) {
+      client.write(frame("send", "tcpit.echo", PUBLISHER).put("replyAddress", "r-1").put("body", new JsonObject().put("q", 1))
+          .put("headers", new JsonObject().put("token", PUBLISHER).put("x-origin", "python")));
+      JsonObject reply = client.read();
+      assertThat(reply.getString("type")).isEqualTo("message");
+      assertThat(reply.getString("address")).isEqualTo("r-1");
+      assertThat(reply.getJsonObject("body")).isEqualTo(new JsonObject().put("echo", new JsonObject().put("q", 1))
+          .put("origin", "python").put("token_seen", false));
+
+      client.write(frame("send", "tcpit.nobody", null).put("replyAddress", "r-2"));
+      JsonObject failure = client.read();
+      assertThat(failure.getString("type")).isEqualTo("err");
+      assertThat(failure.getString("address")).isEqualTo("r-2");
+      assertThat(failure.getString("failureType")).isEqualTo("NO_HANDLERS");
+
+      client.write(frame("send", "tcpit.not-permitted", null).put("body", 1));
+      assertThat(client.read().getString("message")).isEqualTo("access_denied");
+      client.write(frame("send", "__vertx.reply.123", null).put("body", 1));
+      assertThat(client.read().getString("message")).as("a reply it was never asked for").isEqualTo("access_denied");
+    }
+  }
+
+  @Test
+  void aClientAnswersTheRequestsItReceives() throws Exception {
+    try (Client worker = new Client()) {
+      worker.write(frame("register", "tcpit.jobs", PUBLISHER));
+      worker.ping();
+      var answered = hub.vertx.eventBus().<JsonObject>request("tcpit.jobs", new JsonObject().put("job", 7));
+      JsonObject job = worker.read();
+      assertThat(job.getJsonObject("body")).isEqualTo(new JsonObject().put("job", 7));
+      assertThat(job.getBoolean("send")).isTrue();
+      worker.write(new JsonObject().put("type", "send").put("address", job.getString("replyAddress"))
+          .put("body", new JsonObject().put("done", 7)));
+      assertThat(answered.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body())
+          .isEqualTo(new JsonObject().put("done", 7));
+
+      var refused = hub.vertx.eventBus().<JsonObject>request("tcpit.jobs", new JsonObject().put("job", 8));
+      JsonObject second = worker.read();
+      worker.write(new JsonObject().put("type", "send").put("address", second.getString("replyAddress"))
+          .put("failureCode", 422).put("message", "cannot do job 8"));
+      Throwable failure = refused.toCompletionStage().toCompletableFuture().handle((ok, e) -> e).get(5, TimeUnit.SECONDS);
+      assertThat(failure).isInstanceOf(ReplyException.class).hasMessage("cannot do job 8");
+      assertThat(((ReplyException) failure).failureCode()).isEqualTo(422);
+    }
+  }
+
+  @Test
+  void aRequestToAClientThatDisconnectsFailsAtOnce() throws Exception {
+    var pending = new java.util.concurrent.CompletableFuture<Throwable>();
+    try (Client worker = new Client()) {
+      worker.write(frame("register", "tcpit.jobs.gone", PUBLISHER));
+      worker.ping();
+      hub.vertx.eventBus().request("tcpit.jobs.gone", "x", new DeliveryOptions().setSendTimeout(60_000))
+          .onComplete(ar -> pending.complete(ar.cause()));
+      assertThat(worker.read().getString("replyAddress")).isNotNull();
+    }
+    Throwable failure = pending.get(5, TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOf(ReplyException.class);
+    assertThat(((ReplyException) failure).failureCode()).isEqualTo(503);
+  }
+
+  @Test
+  void malformedFramesGetAnErrorAndTheConnectionStays() throws IOException {
+    try (Client client = new Client()) {
+      client.writeRaw("{not json".getBytes(StandardCharsets.UTF_8));
+      assertThat(client.read().getString("message")).isEqualTo("invalid_json");
+      client.writeRaw("[1,2]".getBytes(StandardCharsets.UTF_8));
+      assertThat(client.read().getString("message")).isEqualTo("invalid_json");
+      client.write(new JsonObject().put("type", "send").put("address", "tcpit.echo").put("headers", "token"));
+      assertThat(client.read().getString("message")).isEqualTo("invalid_headers");
+      client.write(frame("shout", "tcpit.echo", PUBLISHER));
+      assertThat(client.read().getString("message")).isEqualTo("unknown_type");
+      client.write(new JsonObject().put("type", "send"));
+      assertThat(client.read().getString("message")).isEqualTo("missing_address");
+      client.ping();
+    }
+  }
+
+  @Test
+  void anOversizedOrNegativeFrameLengthClosesTheConnectionBeforeItIsRead() throws IOException {
+    try (Client client = new Client()) {
+      // Announces 1 GiB: refused on the length alone, nothing of it is buffered.
+      client.out.writeInt(1 << 30);
+      client.out.flush();
+      assertThat(client.read().getString("message")).isEqualTo("frame_too_large");
+      client.assertClosed();
+    }
+    try (Client client = new Client()) {
+      client.out.writeInt(MAX_FRAME + 1);
+      client.out.flush();
+      assertThat(client.read().getString("message")).isEqualTo("frame_too_large");
+      client.assertClosed();
+    }
+    try (Client client = new Client()) {
+      client.out.writeInt(-5);
+      client.out.flush();
+      assertThat(client.read().getString("message")).isEqualTo("invalid_frame_length");
+      client.assertClosed();
+    }
+  }
+
+  private static JsonObject frame(String type, String address, String token) {
+    JsonObject frame = new JsonObject().put("type", type).put("address", address);
+    return token == null ? frame : frame.put("headers", new JsonObject().put("token", token));
+  }
+
+  /** A TCP bridge client: 4-byte big-endian length, then JSON. */
+  private static final class Client implements AutoCloseable {
+    private final Socket socket;
+    private final DataOutputStream out;
+    private final DataInputStream in;
+
+    Client() throws IOException {
+      socket = new Socket("127.0.0.1", port);
+      socket.setSoTimeout(10_000);
+      out = new DataOutputStream(socket.getOutputStream());
+      in = new DataInputStream(socket.getInputStream());
+    }
+
+    void write(JsonObject frame) throws IOException {
+      writeRaw(frame.encode().getBytes(StandardCharsets.UTF_8));
+    }
+
+    void writeRaw(byte[] json) throws IOException {
+      out.writeInt(json.length);
+      out.write(json);
+      out.flush();
+    }
+
+    JsonObject read() throws IOException {
+      int length = in.readInt();
+      byte[] json = new byte[length];
+      in.readFully(json);
+      return new JsonObject(new String(json, StandardCharsets.UTF_8));
+    }
+
+    /** Pings and waits for the pong: every frame sent before it has been handled. */
+    void ping() throws IOException {
+      write(new JsonObject().put("type", "ping"));
+      JsonObject answer = read();
+      assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("pong");
+    }
+
+    void assertClosed() throws IOException {
+      try {
+        int next = in.read();
+        assertThat(next).as("end of stream").isEqualTo(-1);
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("the hub kept the connection open", e);
+      } catch (EOFException | java.net.SocketException closed) {
+        // reset by the hub: closed as well
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
