@@ -45,6 +45,7 @@ final class TcpBridgeSession {
   private final Security security;
   private final BridgeRules rules;
   private final Limits limits;
+  private final ConnectionMetrics metrics;
   private final Map<String, MessageConsumer<Object>> registrations = new HashMap<>();
   /** Requests delivered to the client with a reply address, by that address, until it answers. */
   private final Map<String, Pending> replies = new HashMap<>();
@@ -55,8 +56,10 @@ final class TcpBridgeSession {
   private long expiryTimer = -1;
   private long writeQueueFullSince;
 
-  TcpBridgeSession(Vertx vertx, NetSocket socket, String remoteAddress, Security security, BridgeRules rules, Limits limits) {
+  TcpBridgeSession(Vertx vertx, NetSocket socket, String remoteAddress, Security security, BridgeRules rules, Limits limits,
+                   ConnectionMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.socket = socket;
     this.remoteAddress = remoteAddress;
     this.security = security;
@@ -229,7 +232,19 @@ final class TcpBridgeSession {
       error("too_many_registrations");
       return;
     }
-    registrations.put(address, vertx.eventBus().consumer(address, message -> deliver(address, message, message.isSend())));
+    registrations.put(address, vertx.eventBus().consumer(address, message -> {
+      if (socket.writeQueueFull()) {
+        // The client is not reading: what it registered for is dropped (counted) rather than
+        // queued without bound, until it reads again or is closed as slow. A request fails at once.
+        metrics.dropped();
+        if (message.replyAddress() != null) {
+          message.fail(503, "the TCP bridge client for " + address + " is not reading");
+        }
+        return;
+      }
+      metrics.sent();
+      deliver(address, message, message.isSend());
+    }));
   }
 
   /** A message (or a reply to the client's request) as a {@code message} frame to {@code address}. */

@@ -20,7 +20,8 @@ import java.util.Set;
  * whose frame parser buffers whatever length a client announces (a hostile client could make the
  * hub hold gigabytes before authenticating) and lets clients pick codecs and send timeouts. Here a
  * frame is bounded ({@code tcp_bridge.max_frame_bytes}), a broken one gets an {@code err} frame,
- * and a client whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
+ * messages for a client that does not read are dropped (counted) instead of queued, and a client
+ * whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
  */
 public final class TcpBridgeVerticle extends VerticleBase {
 
@@ -74,7 +75,7 @@ public final class TcpBridgeVerticle extends VerticleBase {
       socket.close();
       return;
     }
-    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits);
+    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits, metrics);
     sessions.add(session);
     metrics.opened();
     socket.closeHandler(v -> {

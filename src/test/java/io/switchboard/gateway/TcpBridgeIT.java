@@ -39,7 +39,7 @@ class TcpBridgeIT {
         .put("auth", new JsonObject().put("api_keys", new JsonArray()
             .add(key("publisher", PUBLISHER, "publish", "subscribe"))
             .add(key("reader", READER, "subscribe"))))
-        .put("tcp_bridge", new JsonObject().put("port", port).put("max_frame_bytes", MAX_FRAME))
+        .put("tcp_bridge", new JsonObject().put("port", port).put("max_frame_bytes", MAX_FRAME).put("slow_close_ms", 1000))
         .put("bridge", new JsonObject()
             .put("inbound", new JsonArray().add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
                 .add(new JsonObject().put("address", "tcpit.echo")).add(new JsonObject().put("address", "tcpit.nobody")))
@@ -199,6 +199,40 @@ class TcpBridgeIT {
     }
   }
 
+  @Test
+  void aClientThatDoesNotReadCostsABoundedQueueAndIsClosedAsSlow() throws Exception {
+    double droppedBefore = metric("switchboard_messages_dropped_total{transport=\"tcp\"}");
+    double slowClosedBefore = metric("switchboard_connections_slow_closed_total{transport=\"tcp\"}");
+    try (Client stalled = new Client(4096)) {
+      stalled.write(frame("register", "switchboard.topic.tcpit.stalled", READER));
+      stalled.ping(); // registered; from here on it reads nothing
+      String pad = "x".repeat(2000);
+      for (int start = 0; start < 8000; start += 500) {
+        List<io.vertx.core.Future<?>> batch = new java.util.ArrayList<>();
+        for (int n = start; n < start + 500; n++) {
+          batch.add(hub.vertx.eventBus().request(io.switchboard.core.Addresses.TOPICS_PUBLISH, new JsonObject()
+              .put("topic", "tcpit.stalled").put("event", new JsonObject().put("type", "tcpit.bp").put("data", pad))));
+        }
+        TestHub.await(io.vertx.core.Future.all(batch));
+      }
+      assertThat(Http.get(hub.uri("/health")).statusCode()).as("the hub keeps serving").isEqualTo(200);
+      // ~16 MB published; the stalled client's socket buffers hold a few hundred KB at most.
+      assertThat(metric("switchboard_messages_dropped_total{transport=\"tcp\"}") - droppedBefore).isGreaterThan(4000);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+      while (metric("switchboard_connections_slow_closed_total{transport=\"tcp\"}") - slowClosedBefore < 1
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(metric("switchboard_connections_slow_closed_total{transport=\"tcp\"}") - slowClosedBefore).isEqualTo(1.0);
+    }
+  }
+
+  private static double metric(String name) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name) + " ([0-9.E+-]+)$")
+        .matcher(Http.get(hub.uri("/metrics")).body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
   private static JsonObject frame(String type, String address, String token) {
     JsonObject frame = new JsonObject().put("type", type).put("address", address);
     return token == null ? frame : frame.put("headers", new JsonObject().put("token", token));
@@ -211,7 +245,16 @@ class TcpBridgeIT {
     private final DataInputStream in;
 
     Client() throws IOException {
-      socket = new Socket("127.0.0.1", port);
+      this(0);
+    }
+
+    /** {@code receiveBuffer} > 0: a small kernel buffer, so a client that stops reading is soon full. */
+    Client(int receiveBuffer) throws IOException {
+      socket = new Socket();
+      if (receiveBuffer > 0) {
+        socket.setReceiveBufferSize(receiveBuffer);
+      }
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
       socket.setSoTimeout(10_000);
       out = new DataOutputStream(socket.getOutputStream());
       in = new DataInputStream(socket.getInputStream());
