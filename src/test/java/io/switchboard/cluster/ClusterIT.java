@@ -48,8 +48,14 @@ class ClusterIT {
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.close();
+    try {
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      try (io.switchboard.testing.AmqpClient amqp = io.switchboard.testing.AmqpClient.connect()) {
+        amqp.delete(QUEUE, QUEUE + ".dlq");
+      }
     }
   }
 

@@ -49,7 +49,15 @@ class ExamplesIT {
 
   @AfterAll
   static void stop() {
-    hub.close();
+    try {
+      if (hub != null) {
+        hub.close();
+      }
+    } finally {
+      try (io.switchboard.testing.AmqpClient amqp = io.switchboard.testing.AmqpClient.connect()) {
+        amqp.delete(QUEUE, QUEUE + ".dlq");
+      }
+    }
   }
 
   private static String base() {
