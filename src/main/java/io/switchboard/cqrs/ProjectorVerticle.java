@@ -3,6 +3,7 @@ package io.switchboard.cqrs;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
+import io.switchboard.core.db.MigrationGate;
 import io.switchboard.core.db.Dialect;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -54,11 +55,8 @@ public final class ProjectorVerticle extends VerticleBase {
   private ProjectionLocks locks;
   private ProjectionStatus status;
   private String runnerId;
-  private volatile boolean migrated;
+  private MigrationGate migrations;
   private boolean stopping;
-  private String notReady = "the database has not been reached yet";
-  private long migrationRetryMs = 1000;
-  private long migrationTimer = -1;
   private long lockTimer = -1;
   private long lagTimer = -1;
   private long standBackUntil;
@@ -86,16 +84,17 @@ public final class ProjectorVerticle extends VerticleBase {
     }
     String node = conf.getJsonObject("node", new JsonObject()).getString("id", "switchboard");
     runnerId = node + "/" + UUID.randomUUID().toString().substring(0, 8);
+    migrations = new MigrationGate(vertx, db, "the projector", this::migrate, this::takeFreeProjections);
     status = new ProjectionStatus(vertx, db, List.copyOf(projections.keySet()));
     Future<?> list = vertx.eventBus().<Object>consumer(Addresses.PROJECTIONS_LIST, m -> answer(m, body -> status.list())).completion();
     Future<?> admin = vertx.eventBus().<JsonObject>consumer(Addresses.PROJECTIONS_ADMIN, m -> answer(m, this::admin)).completion();
     lockTimer = vertx.setPeriodic(settings.lockRetryMs(), t -> takeFreeProjections());
     lagTimer = vertx.setPeriodic(settings.lagRefreshMs(), t -> {
-      if (migrated) {
+      if (migrations.isOpen()) {
         status.refreshGauges().onFailure(e -> log.debug("projection lag not refreshed: {}", e.getMessage()));
       }
     });
-    return Future.all(list, admin).compose(v -> migrate()).onSuccess(v -> takeFreeProjections());
+    return Future.all(list, admin).compose(v -> migrations.start());
   }
 
   /** The lock pool: one connection of its own, named so an operator can tell it apart. */
@@ -138,7 +137,7 @@ public final class ProjectorVerticle extends VerticleBase {
     }
   }
 
-  /** The checkpoints' tables and each projection's own; while the database is out of reach, keeps trying. */
+  /** The checkpoints' tables and each projection's own. */
   private Future<Void> migrate() {
     Set<String> modules = new LinkedHashSet<>();
     modules.add("cqrs");
@@ -151,19 +150,7 @@ public final class ProjectorVerticle extends VerticleBase {
     for (String module : modules) {
       chain = chain.compose(v -> db.migrate(module).mapEmpty());
     }
-    return chain.onSuccess(v -> {
-      migrated = true;
-      log.info("projector on {}: {}", db.describe(), String.join(", ", projections.keySet()));
-    }).recover(e -> {
-      if (!Dialect.isUnavailable(e)) {
-        return Future.failedFuture(e);
-      }
-      notReady = db.problem(e, "migrations").detail();
-      log.warn("{}; retrying in {} ms", notReady, migrationRetryMs);
-      migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
-      migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
-      return Future.succeededFuture();
-    });
+    return chain.onSuccess(v -> log.info("projector on {}: {}", db.describe(), String.join(", ", projections.keySet())));
   }
 
   @Override
@@ -171,7 +158,9 @@ public final class ProjectorVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(lockTimer);
     vertx.cancelTimer(lagTimer);
-    vertx.cancelTimer(migrationTimer);
+    if (migrations != null) {
+      migrations.close();
+    }
     List<Future<Void>> stopped = new ArrayList<>();
     runners.values().forEach(r -> stopped.add(r.stop()));
     runners.clear();
@@ -183,7 +172,7 @@ public final class ProjectorVerticle extends VerticleBase {
   // ------------------------------------------------------------------ runners
 
   private void takeFreeProjections() {
-    if (!migrated || stopping || System.currentTimeMillis() < standBackUntil) {
+    if (!migrations.isOpen() || stopping || System.currentTimeMillis() < standBackUntil) {
       return;
     }
     locks.check().onSuccess(v -> {
@@ -252,9 +241,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private <T> void answer(Message<T> message, Function<T, Future<JsonObject>> call) {
     Future<JsonObject> result;
     try {
-      if (!migrated) {
-        throw new Problem(503, "database-unavailable", "Service unavailable", "the projector is not ready: " + notReady);
-      }
+      migrations.require();
       result = call.apply(message.body());
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);

@@ -7,7 +7,7 @@ import io.switchboard.core.EventUpcaster;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
-import io.switchboard.core.db.Dialect;
+import io.switchboard.core.db.MigrationGate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -49,12 +49,9 @@ public final class EventStoreVerticle extends VerticleBase {
   private String source;
   private int maxReadLimit;
   private int maxAppendEvents;
-  private volatile boolean migrated;
-  private String notReady = "the database has not been reached yet";
-  private long migrationRetryMs = 1000;
+  private MigrationGate migrations;
   private int pollMs;
   private long pollTimer = -1;
-  private long migrationTimer = -1;
   private Counter appendedEvents;
   private Counter conflicts;
 
@@ -100,12 +97,14 @@ public final class EventStoreVerticle extends VerticleBase {
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_STREAMS, m -> answer(m, "streams", this::streams)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
     registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), this::ready).completion());
+    migrations = new MigrationGate(vertx, db, "the event store", () -> db.migrate(MODULE).onSuccess(applied ->
+        log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s")), () -> { });
     pollTimer = vertx.setPeriodic(pollMs, id -> {
-      if (migrated) {
+      if (migrations.isOpen()) {
         subscriptions.tick();
       }
     });
-    return Future.all(registrations).compose(v -> migrate());
+    return Future.all(registrations).compose(v -> migrations.start());
   }
 
   private static int positive(JsonObject es, String field, int fallback) {
@@ -116,28 +115,12 @@ public final class EventStoreVerticle extends VerticleBase {
     return i;
   }
 
-  /** Applies the migrations; while the database is unreachable keeps trying, and starts anyway. */
-  private Future<Void> migrate() {
-    return db.migrate(MODULE).<Void>map(applied -> {
-      migrated = true;
-      log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s");
-      return null;
-    }).recover(e -> {
-      if (!Dialect.isUnavailable(e)) {
-        return Future.failedFuture(e);
-      }
-      notReady = db.problem(e, "migrations").detail();
-      log.warn("{}; retrying in {} ms", notReady, migrationRetryMs);
-      migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
-      migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
-      return Future.succeededFuture();
-    });
-  }
-
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
-    vertx.cancelTimer(migrationTimer);
+    if (migrations != null) {
+      migrations.close();
+    }
     if (subscriptions != null) {
       subscriptions.closeAll();
     }
@@ -271,9 +254,7 @@ public final class EventStoreVerticle extends VerticleBase {
   private void answer(Message<JsonObject> message, String what, Function<JsonObject, Future<JsonObject>> call) {
     Future<JsonObject> result;
     try {
-      if (!migrated) {
-        throw new Problem(503, "database-unavailable", "Service unavailable", "the event store is not ready: " + notReady);
-      }
+      migrations.require();
       result = call.apply(message.body());
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
@@ -292,8 +273,8 @@ public final class EventStoreVerticle extends VerticleBase {
   }
 
   private void ready(Message<Object> message) {
-    if (!migrated) {
-      message.fail(503, notReady);
+    if (!migrations.isOpen()) {
+      message.fail(503, migrations.notReady());
       return;
     }
     db.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS)

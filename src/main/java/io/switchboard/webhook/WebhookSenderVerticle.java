@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.db.Database;
-import io.switchboard.core.db.Dialect;
+import io.switchboard.core.db.MigrationGate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -57,8 +57,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
   private boolean balanceAgain;
   private long balanceTimer = -1;
   private long pollTimer = -1;
-  private long migrationTimer = -1;
-  private long migrationRetryMs = 1000;
+  private MigrationGate migrations;
   private AtomicLong openCircuits;
   private Counter delivered;
   private Counter failedAttempts;
@@ -101,23 +100,9 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.DUE, m -> due(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> changed(m.body())).completion());
     registrations.add(bus.consumer(WebhookAddresses.REBALANCE, m -> balanceSoon()).completion());
-    return Future.all(registrations).compose(v -> migrate());
-  }
-
-  /** The tables may not be there yet (or the database not reachable): start anyway and keep trying. */
-  private Future<Void> migrate() {
-    return db.migrate(MODULE).<Void>map(applied -> {
-      begin();
-      return null;
-    }).recover(e -> {
-      if (!Dialect.isUnavailable(e)) {
-        return Future.failedFuture(e);
-      }
-      log.warn("webhook sender: {}; retrying in {} ms", db.problem(e, "migrations").detail(), migrationRetryMs);
-      migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
-      migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
-      return Future.succeededFuture();
-    });
+    // The tables may not be there yet (or the database not reachable): start anyway and keep trying.
+    migrations = new MigrationGate(vertx, db, "the webhook sender", () -> db.migrate(MODULE), this::begin);
+    return Future.all(registrations).compose(v -> migrations.start());
   }
 
   private void begin() {
@@ -366,7 +351,9 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     stopping = true;
     vertx.cancelTimer(balanceTimer);
     vertx.cancelTimer(pollTimer);
-    vertx.cancelTimer(migrationTimer);
+    if (migrations != null) {
+      migrations.close();
+    }
     if (writer == null) {
       return db == null ? Future.succeededFuture() : db.close();
     }

@@ -6,6 +6,7 @@ import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.db.Database;
+import io.switchboard.core.db.MigrationGate;
 import io.switchboard.core.db.Dialect;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -60,10 +61,7 @@ public final class WebhookVerticle extends VerticleBase {
   private String source;
   private String instance;
   private volatile EndpointMatcher matcher = EndpointMatcher.EMPTY;
-  private volatile boolean migrated;
-  private String notReady = "the database has not been reached yet";
-  private long migrationRetryMs = 1000;
-  private long migrationTimer = -1;
+  private MigrationGate migrations;
   private long refreshTimer = -1;
   private long lastCleanup;
   private boolean cleaning;
@@ -116,35 +114,23 @@ public final class WebhookVerticle extends VerticleBase {
     registrations.add(bus.<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
     registrations.add(bus.localConsumer(Addresses.ready("store"), this::ready).completion());
-    return Future.all(registrations).compose(v -> migrate());
+    migrations = new MigrationGate(vertx, db, "the webhook store", this::migrate, this::open);
+    return Future.all(registrations).compose(v -> migrations.start());
   }
 
   private void api(List<Future<?>> registrations, String address, Function<JsonObject, Future<JsonObject>> call) {
     registrations.add(vertx.eventBus().<JsonObject>localConsumer(address, m -> answer(m, address, call)).completion());
   }
 
-  /** Applies the migrations; while the database is unreachable keeps trying, and starts anyway. */
+  /** The tables, then what a start finds there: a dead process's claims (embedded), the endpoints. */
   private Future<Void> migrate() {
-    return db.migrate(MODULE)
-        .compose(applied -> releaseLeftovers())
-        .compose(v -> refresh())
-        .<Void>map(v -> {
-          migrated = true;
-          log.info("webhooks on {}", db.describe());
-          follower.start();
-          refreshTimer = vertx.setPeriodic(30_000, t -> refresh());
-          return null;
-        })
-        .recover(e -> {
-          if (!Dialect.isUnavailable(e)) {
-            return Future.failedFuture(e);
-          }
-          notReady = db.problem(e, "migrations").detail();
-          log.warn("webhooks: {}; retrying in {} ms", notReady, migrationRetryMs);
-          migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
-          migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
-          return Future.succeededFuture();
-        });
+    return db.migrate(MODULE).compose(applied -> releaseLeftovers()).compose(v -> refresh());
+  }
+
+  private void open() {
+    log.info("webhooks on {}", db.describe());
+    follower.start();
+    refreshTimer = vertx.setPeriodic(30_000, t -> refresh());
   }
 
   /** Embedded only, once per process: leases and claims found at start are a dead process's. */
@@ -169,7 +155,9 @@ public final class WebhookVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(migrationTimer);
+    if (migrations != null) {
+      migrations.close();
+    }
     vertx.cancelTimer(refreshTimer);
     if (outbox == null) {
       return db == null ? Future.succeededFuture() : db.close();
@@ -185,7 +173,7 @@ public final class WebhookVerticle extends VerticleBase {
   // ------------------------------------------------------------------ fan-out
 
   private void fanOut(TopicEvent event) {
-    if (!migrated || STORE_ORIGIN.equals(event.origin())) {
+    if (!migrations.isOpen() || STORE_ORIGIN.equals(event.origin())) {
       return;
     }
     Set<EndpointMatcher.Target> targets = matcher.match(event.type());
@@ -386,9 +374,7 @@ public final class WebhookVerticle extends VerticleBase {
   private void answer(Message<JsonObject> message, String what, Function<JsonObject, Future<JsonObject>> call) {
     Future<JsonObject> result;
     try {
-      if (!migrated) {
-        throw new Problem(503, "database-unavailable", "Service unavailable", "webhooks are not ready: " + notReady);
-      }
+      migrations.require();
       result = call.apply(message.body() == null ? new JsonObject() : message.body());
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
@@ -403,8 +389,8 @@ public final class WebhookVerticle extends VerticleBase {
   }
 
   private void ready(Message<Object> message) {
-    if (!migrated) {
-      message.fail(503, notReady);
+    if (!migrations.isOpen()) {
+      message.fail(503, migrations.notReady());
       return;
     }
     db.ping().timeout(2, TimeUnit.SECONDS)

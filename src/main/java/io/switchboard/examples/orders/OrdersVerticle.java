@@ -1,8 +1,7 @@
 package io.switchboard.examples.orders;
 
 import io.switchboard.core.db.Database;
-import io.switchboard.core.db.Dialect;
-import io.switchboard.core.Problem;
+import io.switchboard.core.db.MigrationGate;
 import io.switchboard.cqrs.CommandBus;
 import io.switchboard.cqrs.CqrsSettings;
 import io.switchboard.cqrs.EventSourcedRepository;
@@ -27,10 +26,7 @@ public final class OrdersVerticle extends VerticleBase {
   private Database db;
   private CommandBus commands;
   private QueryBus queries;
-  private volatile boolean migrated;
-  private String notReady = "the database has not been reached yet";
-  private long migrationRetryMs = 1000;
-  private long migrationTimer = -1;
+  private MigrationGate migrations;
 
   @Override
   public Future<?> start() {
@@ -46,6 +42,9 @@ public final class OrdersVerticle extends VerticleBase {
     }
     OrderCommandHandlers handlers = new OrderCommandHandlers(EventSourcedRepository.from(vertx, Order.TYPE, cqrs), settings);
     OrderQueries reads = new OrderQueries(db, settings);
+    // The read model's tables (the projector creates them too; whoever comes first).
+    migrations = new MigrationGate(vertx, db, "the orders read model",
+        () -> db.migrate("cqrs").compose(v -> db.migrate("orders")), () -> { });
     commands = new CommandBus(vertx);
     queries = new QueryBus(vertx, db, cqrs.minPositionWaitMs());
     return Future.all(
@@ -54,33 +53,21 @@ public final class OrdersVerticle extends VerticleBase {
             queries.start(),
             queries.register(OrderQueries.BY_ID, OrderProjection.NAME, whenMigrated(reads::byId)),
             queries.register(OrderQueries.BY_CUSTOMER, OrderProjection.NAME, whenMigrated(reads::byCustomer)))
-        .compose(v -> migrate());
-  }
-
-  /** The read model's tables (the projector creates them too; whoever comes first). */
-  private Future<Void> migrate() {
-    return db.migrate("cqrs").compose(v -> db.migrate("orders")).<Void>mapEmpty()
-        .onSuccess(v -> migrated = true)
-        .recover(e -> {
-          if (!Dialect.isUnavailable(e)) {
-            return Future.failedFuture(e);
-          }
-          notReady = db.problem(e, "migrations").detail();
-          log.warn("{}; retrying in {} ms", notReady, migrationRetryMs);
-          migrationTimer = vertx.setTimer(migrationRetryMs, t -> migrate());
-          migrationRetryMs = Math.min(migrationRetryMs * 2, 30_000);
-          return Future.succeededFuture();
-        });
+        .compose(v -> migrations.start());
   }
 
   private QueryHandler whenMigrated(QueryHandler handler) {
-    return query -> migrated ? handler.handle(query)
-        : Future.failedFuture(new Problem(503, "database-unavailable", "Service unavailable", "the orders read model is not ready: " + notReady));
+    return query -> {
+      migrations.require();
+      return handler.handle(query);
+    };
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(migrationTimer);
+    if (migrations != null) {
+      migrations.close();
+    }
     Future<Void> closed = commands == null ? Future.succeededFuture() : Future.all(commands.close(), queries.close()).mapEmpty();
     return closed.eventually(() -> db == null ? Future.succeededFuture() : db.close());
   }
