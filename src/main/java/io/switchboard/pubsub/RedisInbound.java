@@ -1,5 +1,6 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
 import io.switchboard.core.Problem;

@@ -1,5 +1,6 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPattern;
 import io.vertx.core.Future;

@@ -2,6 +2,7 @@ package io.switchboard.queue;
 
 import com.rabbitmq.client.AMQP;
 import io.micrometer.core.instrument.Counter;
+import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Metrics;
@@ -28,7 +29,6 @@ final class TopicForwarder {
   private static final Logger log = LoggerFactory.getLogger(TopicForwarder.class);
   private static final String ELECTION_MAP = "switchboard.queue";
   private static final String ELECTION_KEY = "topic-forwarder";
-  private static final long WARN_EVERY_MS = 10_000;
 
   private final Vertx vertx;
   private final ConfirmPublisher publisher;
@@ -38,7 +38,7 @@ final class TopicForwarder {
   private final Counter dropped;
   private final String instanceId;
   private MessageConsumer<TopicEvent> consumer;
-  private long lastWarning;
+  private final RateLimitedLog notForwardedLog = new RateLimitedLog(log, 10_000);
 
   TopicForwarder(Vertx vertx, ConfirmPublisher publisher, BridgeSettings settings, String instanceId) {
     this.vertx = vertx;
@@ -90,11 +90,7 @@ final class TopicForwarder {
         .onSuccess(v -> forwarded.increment())
         .onFailure(e -> {
           dropped.increment();
-          long now = System.currentTimeMillis();
-          if (now - lastWarning > WARN_EVERY_MS) {
-            lastWarning = now;
-            log.warn("topic messages are not reaching exchange {}: {}", exchange, e.getMessage());
-          }
+          notForwardedLog.warn("topic messages are not reaching exchange " + exchange + ": " + e.getMessage());
         });
   }
 }

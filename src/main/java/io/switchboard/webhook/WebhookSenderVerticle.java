@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * partitions, leased in the database, and serves the endpoints in them: one {@link Lane} per
  * endpoint, so an endpoint's circuit breaker, rate limit and concurrency cap live in one place.
  * Deliveries are claimed from the outbox under a lease ({@code FOR UPDATE SKIP LOCKED}), signed,
- * POSTed, and every attempt is written down ({@link OutcomeWriter}). An instance that dies leaves
+ * POSTed, and every attempt is written down ({@link BatchWriter}). An instance that dies leaves
  * its partitions and claims to run out; then others take them, and nothing is lost.
  */
 public final class WebhookSenderVerticle extends VerticleBase implements Lane.Host {
@@ -46,7 +46,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
   private Leases leases;
   private HttpPoster poster;
   private AddressGuard guard;
-  private OutcomeWriter writer;
+  private BatchWriter<Outcome> writer;
   private String senderId;
   private String source;
   private Set<Integer> owned = Set.of();
@@ -82,7 +82,9 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     leases = new Leases(db);
     guard = new AddressGuard(settings.allowPrivate(), settings.allowHttp());
     poster = new HttpPoster(vertx, settings);
-    writer = new OutcomeWriter(vertx, store, senderId, this::written);
+    // Unbounded: every attempt is written down; while the database is away no new claims succeed either.
+    writer = new BatchWriter<>(vertx, "webhook outcomes", 1000, Integer.MAX_VALUE, batch -> store.write(batch, senderId),
+        this::written);
     openCircuits = Metrics.nodeGauge(vertx, "switchboard.webhooks.circuits.open", "Webhook endpoints whose circuit is open");
     delivered = Counter.builder("switchboard.webhooks.attempts").tag("outcome", "delivered")
         .description("Webhook delivery attempts").register(Metrics.registry());

@@ -1,5 +1,6 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Metrics;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Topic messages: each one published on this node ({@code switchboard.topics.published}) whose
- *       type matches an active endpoint becomes a delivery row ({@link OutboxWriter}). Store events
+ *       type matches an active endpoint becomes a delivery row ({@link BatchWriter}). Store events
  *       also appear there (origin {@code store}); they are skipped, because ...</li>
  *   <li>... store events are followed from the store itself ({@link StoreFollower}): one instance
  *       cluster-wide, checkpointed in the same transaction as the deliveries.</li>
@@ -56,7 +57,8 @@ public final class WebhookVerticle extends VerticleBase {
   private DeliveryStore deliveries;
   private Leases leases;
   private AddressGuard guard;
-  private OutboxWriter outbox;
+  private BatchWriter<DeliveryStore.NewDelivery> outbox;
+  private final RateLimitedLog droppedLog = new RateLimitedLog(log, 10_000);
   private StoreFollower follower;
   private String source;
   private String instance;
@@ -89,7 +91,9 @@ public final class WebhookVerticle extends VerticleBase {
         .register(Metrics.registry());
     dropped = Counter.builder("switchboard.webhooks.fanout.dropped")
         .description("Topic messages not written to the webhook outbox (its buffer was full)").register(Metrics.registry());
-    outbox = new OutboxWriter(vertx, deliveries, settings.fanoutBuffer(), this::due, dropped::increment);
+    // Topic messages are best effort: past webhooks.fanout_buffer waiting deliveries they are dropped
+    // and counted (store events are followed from the store instead, never dropped).
+    outbox = new BatchWriter<>(vertx, "webhook deliveries", 2000, settings.fanoutBuffer(), deliveries::insert, this::due);
     follower = new StoreFollower(vertx, db, leases, deliveries, () -> matcher, this::due, this::leaderDuties, instance,
         source, settings.leaseMs());
 
@@ -178,7 +182,11 @@ public final class WebhookVerticle extends VerticleBase {
     }
     Set<EndpointMatcher.Target> targets = matcher.match(event.type());
     for (EndpointMatcher.Target t : targets) {
-      outbox.add(new DeliveryStore.NewDelivery(t.id(), t.partition(), event.id(), event.type(), "topic", event.event()));
+      if (!outbox.add(new DeliveryStore.NewDelivery(t.id(), t.partition(), event.id(), event.type(), "topic", event.event()))) {
+        dropped.increment();
+        droppedLog.warn("webhook fan-out: " + settings.fanoutBuffer()
+            + " deliveries are waiting for the database; dropping topic messages beyond them");
+      }
     }
   }
 

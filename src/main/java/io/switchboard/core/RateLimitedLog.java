@@ -1,4 +1,4 @@
-package io.switchboard.pubsub;
+package io.switchboard.core;
 
 import org.slf4j.Logger;
 
@@ -6,20 +6,20 @@ import org.slf4j.Logger;
  * A warning that may repeat at the rate of outside input (a flood of bad Redis messages, say):
  * logged at most once per interval, with the number of repeats left out in between.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
 
   private final Logger log;
   private final long intervalMs;
   private long lastLogged = Long.MIN_VALUE;
   private long suppressed;
 
-  RateLimitedLog(Logger log, long intervalMs) {
+  public RateLimitedLog(Logger log, long intervalMs) {
     this.log = log;
     this.intervalMs = intervalMs;
   }
 
   /** Logs {@code message} unless one was logged less than the interval ago. Not thread-safe. */
-  void warn(String message) {
+  public void warn(String message) {
     long now = System.currentTimeMillis();
     if (lastLogged != Long.MIN_VALUE && now - lastLogged < intervalMs) {
       suppressed++;
