@@ -4,12 +4,9 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
@@ -63,39 +60,19 @@ final class CqrsHttp {
 
   /** The body as a JSON object: 400 when empty or not JSON, 422 when JSON but not an object. */
   static JsonObject object(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
-      throw Problem.badRequest("empty-body", "the body is empty: send a JSON object");
-    }
-    Object value;
-    try {
-      value = Json.decodeValue(body);
-    } catch (DecodeException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-      throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + message);
-    }
-    if (!(value instanceof JsonObject object)) {
-      throw Problem.invalid("not-an-object", "the body must be a JSON object");
-    }
-    return object;
+    return object(HttpInput.json(ctx, true));
   }
 
   /** The body as a JSON object, or an empty one when there is none. */
   static JsonObject optionalObject(RoutingContext ctx) {
-    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
-    return body == null || body.length() == 0 ? new JsonObject() : object(ctx);
+    Object body = HttpInput.json(ctx, false);
+    return body == null ? new JsonObject() : object(body);
   }
 
-  /** A whole-number query parameter, or null when absent. */
-  static Long integer(RoutingContext ctx, String name) {
-    String value = ctx.request().getParam(name);
-    if (value == null || value.isEmpty()) {
-      return null;
+  private static JsonObject object(Object value) {
+    if (!(value instanceof JsonObject object)) {
+      throw Problem.invalid("not-an-object", "the body must be a JSON object");
     }
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw Problem.badRequest("invalid-parameter", name + " must be an integer, not '" + value + "'");
-    }
+    return object;
   }
 }

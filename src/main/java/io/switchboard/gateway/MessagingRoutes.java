@@ -2,8 +2,6 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -74,12 +72,7 @@ final class MessagingRoutes {
   }
 
   private static JsonObject frame(RoutingContext ctx, String room) {
-    Object body;
-    try {
-      body = ctx.body().length() == 0 ? null : Json.decodeValue(ctx.body().buffer());
-    } catch (DecodeException e) {
-      throw Problem.badRequest("malformed-json", "the body is not valid JSON");
-    }
+    Object body = HttpInput.json(ctx, false);
     if (body == null) {
       throw Problem.badRequest("empty-body", "send {\"content\": …} or any JSON value");
     }

@@ -39,15 +39,15 @@ final class OrderRoutes {
 
   private void byId(RoutingContext ctx) {
     JsonObject query = new JsonObject().put("order_id", ctx.pathParam("id"));
-    putIfPresent(query, "min_position", CqrsHttp.integer(ctx, "min_position"));
+    putIfPresent(query, "min_position", HttpInput.integer(ctx, "min_position"));
     http.request(ctx, Addresses.query("GetOrderById"), query, 200, null);
   }
 
   private void byCustomer(RoutingContext ctx) {
     JsonObject query = new JsonObject().put("customer_id", ctx.request().getParam("customer_id"));
     putIfPresent(query, "status", ctx.request().getParam("status"));
-    putIfPresent(query, "limit", CqrsHttp.integer(ctx, "limit"));
-    putIfPresent(query, "min_position", CqrsHttp.integer(ctx, "min_position"));
+    putIfPresent(query, "limit", HttpInput.integer(ctx, "limit"));
+    putIfPresent(query, "min_position", HttpInput.integer(ctx, "min_position"));
     http.request(ctx, Addresses.query("GetOrdersByCustomer"), query, 200, null);
   }
 

@@ -31,7 +31,7 @@ final class ProjectionRoutes {
     JsonObject request = new JsonObject().put("name", ctx.pathParam("name")).put("action", action);
     if (action.equals("skip")) {
       // The event the admin means to skip, so a different failure is not skipped by mistake.
-      Long position = CqrsHttp.integer(ctx, "position");
+      Long position = HttpInput.integer(ctx, "position");
       Object fromBody = CqrsHttp.optionalObject(ctx).getValue("position");
       request.put("position", position != null ? position : fromBody);
     }

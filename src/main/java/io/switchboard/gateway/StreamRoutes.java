@@ -6,8 +6,6 @@ import io.switchboard.core.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -46,30 +44,30 @@ final class StreamRoutes {
     router.get(BASE + ":stream/snapshot").handler(this::getSnapshot);
     router.get(BASE + ":stream").handler(this::read);
     router.get("/api/v1/streams").handler(ctx -> call(ctx, Addresses.EVENTSTORE_STREAMS,
-        new JsonObject().put("category", ctx.request().getParam("category")).put("limit", integer(ctx, "limit")), 200));
+        new JsonObject().put("category", ctx.request().getParam("category")).put("limit", HttpInput.integer(ctx, "limit")), 200));
   }
 
   private void append(RoutingContext ctx) {
     JsonObject request = new JsonObject()
         .put("stream", ctx.pathParam("stream"))
         .put("expected_version", ctx.request().getHeader("Expected-Version"))
-        .put("events", json(ctx))
+        .put("events", HttpInput.json(ctx, true))
         .put("correlation_id", ctx.request().getHeader(Envelope.CORRELATION_HEADER));
     call(ctx, Addresses.EVENTSTORE_APPEND, request, 201);
   }
 
   private void read(RoutingContext ctx) {
     JsonObject request = new JsonObject().put("stream", ctx.pathParam("stream"))
-        .put("from", integer(ctx, "from"))
-        .put("from_position", integer(ctx, "from_position"))
-        .put("limit", integer(ctx, "limit"))
+        .put("from", HttpInput.integer(ctx, "from"))
+        .put("from_position", HttpInput.integer(ctx, "from_position"))
+        .put("limit", HttpInput.integer(ctx, "limit"))
         .put("direction", ctx.request().getParam("direction"))
         .put("category", ctx.request().getParam("category"));
     call(ctx, Addresses.EVENTSTORE_READ, request, 200);
   }
 
   private void putSnapshot(RoutingContext ctx) {
-    if (!(json(ctx) instanceof JsonObject body)) {
+    if (!(HttpInput.json(ctx, true) instanceof JsonObject body)) {
       throw Problem.invalid("invalid-snapshot", "a snapshot is a JSON object {\"version\": n, \"state\": …}");
     }
     call(ctx, Addresses.EVENTSTORE_SNAPSHOT_PUT, body.copy().put("stream", ctx.pathParam("stream")), 200);
@@ -85,31 +83,6 @@ final class StreamRoutes {
             .putHeader("Content-Type", "application/json")
             .end(reply.body().toBuffer()))
         .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, address)));
-  }
-
-  private static Object json(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
-      throw Problem.badRequest("empty-body", "the body is empty: send JSON");
-    }
-    try {
-      return Json.decodeValue(body);
-    } catch (DecodeException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-      throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + message);
-    }
-  }
-
-  private static Long integer(RoutingContext ctx, String name) {
-    String value = ctx.request().getParam(name);
-    if (value == null || value.isEmpty()) {
-      return null;
-    }
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw Problem.badRequest("invalid-parameter", name + " must be an integer, not '" + value + "'");
-    }
   }
 
   /**

@@ -3,9 +3,6 @@ package io.switchboard.gateway;
 import io.switchboard.core.Problem;
 import io.switchboard.webhook.WebhookAddresses;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,7 +28,7 @@ final class WebhookRoutes {
     router.patch(BASE + "/:id").handler(ctx -> call(ctx, WebhookAddresses.UPDATE, id(ctx).put("change", object(ctx)), 200));
     router.delete(BASE + "/:id").handler(ctx -> call(ctx, WebhookAddresses.DELETE, id(ctx), 204));
     router.post(BASE + "/:id/secret/rotate").handler(ctx -> {
-      Object body = body(ctx, false);
+      Object body = HttpInput.json(ctx, false);
       if (body != null && !(body instanceof JsonObject)) {
         throw Problem.badRequest("malformed-request", "the body, when given, is {\"secret\"?, \"grace_period_ms\"?}");
       }
@@ -77,27 +74,10 @@ final class WebhookRoutes {
   }
 
   private static JsonObject object(RoutingContext ctx) {
-    if (!(body(ctx, true) instanceof JsonObject object)) {
+    if (!(HttpInput.json(ctx, true) instanceof JsonObject object)) {
       throw Problem.badRequest("malformed-request", "the body must be a JSON object such as "
           + "{\"url\": \"https://example.com/hook\", \"events\": [\"order.*\"]}");
     }
     return object;
-  }
-
-  /** The JSON body; 400 when it is not JSON (or, when required, absent). */
-  private static Object body(RoutingContext ctx, boolean required) {
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
-      if (required) {
-        throw Problem.badRequest("empty-body", "the body is empty: send a JSON object");
-      }
-      return null;
-    }
-    try {
-      return Json.decodeValue(body);
-    } catch (DecodeException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-      throw Problem.badRequest("malformed-json", "the body is not valid JSON: " + message);
-    }
   }
 }
