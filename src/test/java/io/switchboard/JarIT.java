@@ -3,6 +3,7 @@ package io.switchboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.testing.Http;
+import io.switchboard.testing.JarProcess;
 import io.switchboard.testing.SseClient;
 import io.switchboard.testing.TestHub;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,56 +22,33 @@ import org.junit.jupiter.api.io.TempDir;
 /** The built jar, started with java -jar in a fresh directory, as a newcomer would. */
 class JarIT {
 
-  private static final Path JAR = Path.of(System.getProperty("switchboard.jar", "target/switchboard.jar")).toAbsolutePath();
-
   @TempDir
   Path dir;
 
+  private JarProcess hub;
   private Process process;
 
   @AfterEach
   void kill() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    if (hub != null) {
+      hub.close();
     }
   }
 
-  private Process start(int port, String... args) throws IOException {
-    List<String> command = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
-    builder.environment().put("SWITCHBOARD_HTTP_PORT", String.valueOf(port));
-    process = builder.start();
-    return process;
+  private void start(int port) throws IOException {
+    hub = new JarProcess(dir);
+    process = hub.start(Map.of("SWITCHBOARD_HTTP_PORT", String.valueOf(port)));
   }
 
   private String output() throws IOException {
-    return Files.readString(dir.resolve("out.log"));
-  }
-
-  private void awaitHealthy(int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertThat(process.isAlive()).as("the hub exited early:\n%s", output()).isTrue();
-      try {
-        if (Http.get(URI.create("http://127.0.0.1:" + port + "/health")).statusCode() == 200) {
-          return;
-        }
-      } catch (IllegalStateException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no /health within 60 s:\n" + output());
+    return hub.output();
   }
 
   @Test
   void runsEmbeddedFromAnEmptyDirectoryAndStopsOnSigterm() throws Exception {
     int port = TestHub.freePort();
     start(port);
-    awaitHealthy(port);
+    hub.awaitOk(port, "/health");
 
     String base = "http://127.0.0.1:" + port;
     try (SseClient sse = SseClient.open(URI.create(base + "/api/v1/stream?topics=demo.*"))) {

@@ -3,6 +3,7 @@ package io.switchboard.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.testing.Http;
+import io.switchboard.testing.JarProcess;
 import io.switchboard.testing.TestHub;
 import io.switchboard.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
@@ -29,46 +30,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WebhookCrashIT {
 
-  private static final Path JAR = Path.of(System.getProperty("switchboard.jar", "target/switchboard.jar")).toAbsolutePath();
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir
   Path dir;
 
+  private JarProcess hub;
   private Process process;
 
   @AfterEach
   void kill() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    if (hub != null) {
+      hub.close();
     }
   }
 
   private void start(int port) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder("java", "-jar", JAR.toString()).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("out.log").toFile()));
-    builder.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
-    builder.environment().put("SWITCHBOARD_HTTP_PORT", String.valueOf(port));
-    builder.environment().put("SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE", "true");
-    builder.environment().put("SWITCHBOARD_WEBHOOKS_ALLOW_HTTP", "true");
-    process = builder.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertThat(process.isAlive()).as("the hub exited early:\n%s", output()).isTrue();
-      try {
-        if (Http.get(URI.create("http://127.0.0.1:" + port + "/ready")).statusCode() == 200) {
-          return;
-        }
-      } catch (IllegalStateException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not ready within 60 s:\n" + output());
+    hub = new JarProcess(dir);
+    process = hub.start(Map.of("SWITCHBOARD_HTTP_PORT", String.valueOf(port),
+        "SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE", "true", "SWITCHBOARD_WEBHOOKS_ALLOW_HTTP", "true"));
+    hub.awaitOk(port, "/ready");
   }
 
   private String output() throws IOException {
-    return Files.readString(dir.resolve("out.log"));
+    return hub.output();
   }
 
   @Test
