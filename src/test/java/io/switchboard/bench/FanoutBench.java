@@ -140,18 +140,7 @@ public final class FanoutBench {
   }
 
   private static Future<?> openSse(HttpClient client, String topic, long[] latencies, AtomicInteger received, AtomicLong measuring) {
-    return client.request(HttpMethod.GET, "/api/v1/stream?topics=" + topic).compose(req -> req.send()).map(resp -> {
-      StringBuilder pending = new StringBuilder();
-      resp.handler(chunk -> {
-        pending.append(chunk.toString());
-        int end;
-        while ((end = pending.indexOf("\n\n")) >= 0) {
-          record(pending.substring(0, end), latencies, received, measuring);
-          pending.delete(0, end + 2);
-        }
-      });
-      return resp;
-    });
+    return SseSubscription.open(client, topic, frame -> record(frame, latencies, received, measuring));
   }
 
   private static Future<?> openWebSocket(WebSocketClient client, boolean hub, String topic, long[] latencies,

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -213,28 +212,16 @@ public final class RedisBench {
   private static Future<Void> subscribeSse(Vertx vertx, URI hub, String topics, Receiver receiver) {
     HttpClient sse = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(hub.getHost()).setDefaultPort(hub.getPort()));
     KEEP.add(sse); // Vert.x closes HTTP clients that become unreachable
-    return sse.request(HttpMethod.GET, "/api/v1/stream?topics=" + topics)
-        .compose(req -> req.send())
-        .map(resp -> {
-          StringBuilder pending = new StringBuilder();
-          resp.handler(chunk -> {
-            pending.append(chunk.toString());
-            int end;
-            while ((end = pending.indexOf("\n\n")) >= 0) {
-              String frame = pending.substring(0, end);
-              pending.delete(0, end + 2);
-              int data = frame.indexOf("data: ");
-              if (data >= 0) {
-                JsonObject event = new JsonObject(frame.substring(data + 6));
-                if ("switchboard.gap".equals(event.getString("type"))) {
-                  receiver.missed(event.getJsonObject("data").getLong("dropped", 0L).intValue());
-                } else {
-                  receiver.record(event.getJsonObject("data").getLong("sent"));
-                }
-              }
-            }
-          });
-          return null;
-        });
+    return SseSubscription.open(sse, topics, frame -> {
+      String data = SseSubscription.data(frame);
+      if (data != null) {
+        JsonObject event = new JsonObject(data);
+        if ("switchboard.gap".equals(event.getString("type"))) {
+          receiver.missed(event.getJsonObject("data").getLong("dropped", 0L).intValue());
+        } else {
+          receiver.record(event.getJsonObject("data").getLong("sent"));
+        }
+      }
+    });
   }
 }

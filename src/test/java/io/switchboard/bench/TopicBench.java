@@ -127,30 +127,18 @@ public final class TopicBench {
                                         AtomicInteger received, CountDownLatch allReceived, AtomicLong lastReceive) {
     HttpClient sse = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost()).setDefaultPort(base.getPort()));
     KEEP.add(sse); // Vert.x closes HTTP clients that become unreachable
-    return sse.request(HttpMethod.GET, "/api/v1/stream?topics=" + topic)
-        .compose(req -> req.send())
-        .map(resp -> {
-          StringBuilder pending = new StringBuilder();
-          resp.handler(chunk -> {
-            pending.append(chunk.toString());
-            int end;
-            while ((end = pending.indexOf("\n\n")) >= 0) {
-              String frame = pending.substring(0, end);
-              pending.delete(0, end + 2);
-              int data = frame.indexOf("data: ");
-              if (data >= 0) {
-                long now = System.nanoTime();
-                long sent = new JsonObject(frame.substring(data + 6)).getJsonObject("data").getLong("sent");
-                int i = received.getAndIncrement();
-                if (i < latencies.length) {
-                  latencies[i] = now - sent;
-                }
-                lastReceive.accumulateAndGet(now, Math::max);
-                allReceived.countDown();
-              }
-            }
-          });
-          return null;
-        });
+    return SseSubscription.open(sse, topic, frame -> {
+      String data = SseSubscription.data(frame);
+      if (data != null) {
+        long now = System.nanoTime();
+        long sent = new JsonObject(data).getJsonObject("data").getLong("sent");
+        int i = received.getAndIncrement();
+        if (i < latencies.length) {
+          latencies[i] = now - sent;
+        }
+        lastReceive.accumulateAndGet(now, Math::max);
+        allReceived.countDown();
+      }
+    });
   }
 }
