@@ -87,6 +87,8 @@ public final class EventStoreVerticle extends VerticleBase {
         .register(Metrics.registry());
 
     EventBus bus = vertx.eventBus();
+    migrations = new MigrationGate(vertx, db, "the event store", () -> db.migrate(MODULE).onSuccess(applied ->
+        log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s")), () -> { });
     List<Future<?>> registrations = new ArrayList<>();
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPEND, this::append).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_READ, m -> answer(m, "read", this::read)).completion());
@@ -96,9 +98,7 @@ public final class EventStoreVerticle extends VerticleBase {
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_GET, m -> answer(m, "snapshot", this::getSnapshot)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_STREAMS, m -> answer(m, "streams", this::streams)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
-    registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), this::ready).completion());
-    migrations = new MigrationGate(vertx, db, "the event store", () -> db.migrate(MODULE).onSuccess(applied ->
-        log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s")), () -> { });
+    registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), migrations::answerReady).completion());
     pollTimer = vertx.setPeriodic(pollMs, id -> {
       if (migrations.isOpen()) {
         subscriptions.tick();
@@ -270,15 +270,5 @@ public final class EventStoreVerticle extends VerticleBase {
       }
       problem.failReply(message);
     });
-  }
-
-  private void ready(Message<Object> message) {
-    if (!migrations.isOpen()) {
-      message.fail(503, migrations.notReady());
-      return;
-    }
-    db.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS)
-        .onSuccess(v -> message.reply(new JsonObject().put("status", "UP").put("database", db.describe())))
-        .onFailure(e -> message.fail(503, db.problem(e, "store").detail()));
   }
 }

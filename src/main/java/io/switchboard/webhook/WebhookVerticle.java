@@ -24,7 +24,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +97,7 @@ public final class WebhookVerticle extends VerticleBase {
         source, settings.leaseMs());
 
     EventBus bus = vertx.eventBus();
+    migrations = new MigrationGate(vertx, db, "the webhook store", this::migrate, this::open);
     List<Future<?>> registrations = new ArrayList<>();
     api(registrations, WebhookAddresses.CREATE, this::create);
     api(registrations, WebhookAddresses.LIST, body -> endpoints.all().map(list -> {
@@ -117,8 +117,7 @@ public final class WebhookVerticle extends VerticleBase {
     api(registrations, WebhookAddresses.TEST, this::test);
     registrations.add(bus.<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
-    registrations.add(bus.localConsumer(Addresses.ready("store"), this::ready).completion());
-    migrations = new MigrationGate(vertx, db, "the webhook store", this::migrate, this::open);
+    registrations.add(bus.localConsumer(Addresses.ready("store"), migrations::answerReady).completion());
     return Future.all(registrations).compose(v -> migrations.start());
   }
 
@@ -394,15 +393,5 @@ public final class WebhookVerticle extends VerticleBase {
       }
       problem.failReply(message);
     });
-  }
-
-  private void ready(Message<Object> message) {
-    if (!migrations.isOpen()) {
-      message.fail(503, migrations.notReady());
-      return;
-    }
-    db.ping().timeout(2, TimeUnit.SECONDS)
-        .onSuccess(v -> message.reply(new JsonObject().put("status", "UP").put("database", db.describe())))
-        .onFailure(e -> message.fail(503, db.problem(e, "webhooks").detail()));
   }
 }

@@ -3,6 +3,9 @@ package io.switchboard.core.db;
 import io.switchboard.core.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +78,17 @@ public final class MigrationGate {
     if (!open) {
       throw new Problem(503, "database-unavailable", "Service unavailable", subject + " is not ready: " + notReady);
     }
+  }
+
+  /** Answers a readiness request: UP once open and the database answers within 2 s, else 503 and why. */
+  public void answerReady(Message<?> message) {
+    if (!open) {
+      message.fail(503, notReady);
+      return;
+    }
+    db.ping().timeout(2, TimeUnit.SECONDS)
+        .onSuccess(v -> message.reply(new JsonObject().put("status", "UP").put("database", db.describe())))
+        .onFailure(e -> message.fail(503, db.problem(e, subject).detail()));
   }
 
   /** Stops retrying (the verticle stops). */
