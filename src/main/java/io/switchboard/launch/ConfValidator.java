@@ -23,6 +23,11 @@ final class ConfValidator {
     requireInt(source, "http.port", http.getValue("port"), 0, 65535);
     requireInt(source, "http.body_limit", http.getValue("body_limit"), 1, Integer.MAX_VALUE);
     requireString(source, "data_dir", conf.getValue("data_dir"));
+    try {
+      Security.validate(conf);
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(source + ": " + e.getMessage());
+    }
     for (String section : new String[] {"postgres", "rabbitmq", "redis"}) {
       Object uri = conf.getJsonObject(section, new JsonObject()).getValue("uri");
       if (uri != null && !(uri instanceof String)) {
