@@ -1,6 +1,7 @@
 package io.switchboard;
 
 import com.hazelcast.config.Config;
+import io.switchboard.core.Listening;
 import io.switchboard.launch.ClusterSettings;
 import io.switchboard.launch.Hub;
 import io.switchboard.launch.HubSettings;
@@ -9,7 +10,6 @@ import io.switchboard.launch.LaunchOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -76,9 +76,12 @@ public final class Main {
       System.exit(1);
       return;
     }
-    JsonObject http = settings.conf().getJsonObject("http");
-    log.info("switchboard node {} is up: http://{}:{}{}", settings.conf().getJsonObject("node").getString("id"),
-        http.getString("host"), http.getInteger("port"), clustered ? " (clustered)" : "");
+    // What the verticles really bound (a descriptor may bind elsewhere than the global conf says, a port 0 anywhere).
+    StringBuilder listeners = new StringBuilder();
+    Listening.bound(vertx).forEach((name, address) -> listeners.append(listeners.length() == 0 ? "" : ", ")
+        .append(name).append(' ').append(address));
+    log.info("switchboard node {} is up: {}{}", settings.conf().getJsonObject("node").getString("id"),
+        listeners.length() == 0 ? "no listeners" : listeners, clustered ? " (clustered)" : "");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
   }
 

@@ -52,12 +52,6 @@ public final class Authenticator {
     this.scopesClaim = jwtConf == null ? "scope" : jwtConf.getString("scopes_claim", "scope");
   }
 
-  /** Whether the configuration holds any credential, i.e. whether auth is on. */
-  public static boolean isConfigured(JsonObject conf) {
-    JsonObject auth = conf.getJsonObject("auth", new JsonObject());
-    return !auth.getJsonArray("api_keys", new JsonArray()).isEmpty() || hasJwtKeys(auth.getJsonObject("jwt"));
-  }
-
   private static boolean hasJwtKeys(JsonObject jwt) {
     return jwt != null && (jwt.getString("hs256_secret") != null || !jwt.getJsonArray("public_keys", new JsonArray()).isEmpty());
   }

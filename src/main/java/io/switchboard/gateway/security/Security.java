@@ -94,11 +94,6 @@ public final class Security {
     }
   }
 
-  /** For the launcher: whether any credential is configured. */
-  public static boolean credentialsConfigured(JsonObject conf) {
-    return Authenticator.isConfigured(conf);
-  }
-
   /**
    * For the launcher, before anything is deployed: the API keys and their grants are well formed.
    * Throws IllegalArgumentException naming the field at fault.
