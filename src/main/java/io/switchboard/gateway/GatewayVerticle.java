@@ -4,6 +4,8 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.gateway.security.BrowserGuard;
+import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -62,6 +64,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
         ctx.next();
       });
     }
+    // Before credentials: a request for a host name or from a web page the hub does not serve goes no further.
+    router.route().handler(new BrowserGuard(BrowserSettings.from(conf), listener.host(), tls.getString("cert_path"))::handle);
     router.route().handler(security::handle);
     // Only requests with bodies: a WebSocket upgrade must reach its route unread.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(bodyLimit(conf));
@@ -69,6 +73,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     router.route().handler(ctx -> {
       HttpMethod method = ctx.request().method();
       if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+        if (!ctx.request().path().startsWith("/eventbus/")) {
+          BrowserGuard.requireJsonBody(ctx); // SockJS's own transports post text/plain
+        }
         bodies.handle(ctx);
       } else {
         ctx.next();

@@ -95,7 +95,8 @@ public final class Security {
   }
 
   /**
-   * For the launcher, before anything is deployed: the API keys and their grants are well formed.
+   * For the launcher, before anything is deployed: the API keys and their grants, the allowed hosts
+   * and origins are well formed.
    * Throws IllegalArgumentException naming the field at fault.
    */
   public static void validate(JsonObject conf) {
@@ -105,6 +106,7 @@ public final class Security {
       throw new IllegalArgumentException("auth.api_keys: must be a list");
     }
     new ApiKeys(keys == null ? new io.vertx.core.json.JsonArray() : (io.vertx.core.json.JsonArray) keys);
+    BrowserSettings.from(conf);
   }
 
   static Problem forbidden(String detail) {
