@@ -174,6 +174,14 @@ class SecurityIT {
   }
 
   @Test
+  void aClientIdBelongsToTheCredentialThatTookIt() {
+    String alice = token(new JsonObject().put("sub", "alice"), 120);
+    String bob = token(new JsonObject().put("sub", "bob"), 120);
+    String output = NodeClients.run(Duration.ofSeconds(60), "client-ids.mjs", "http://127.0.0.1:" + hub.port, alice, bob, ADMIN);
+    assertThat(output).contains("OK client-ids");
+  }
+
+  @Test
   void anSseStreamIsClosedWhenItsTokenExpires() throws InterruptedException {
     String brief = token(new JsonObject().put("sub", "brief").put("topics", new JsonArray().add("#")), 2);
     try (SseClient sse = SseClient.open(hub.uri("/api/v1/stream?topics=anything"), "Authorization", bearer(brief))) {

@@ -109,7 +109,7 @@ public final class Security {
     BrowserSettings.from(conf);
   }
 
-  static Problem forbidden(String detail) {
+  public static Problem forbidden(String detail) {
     return new Problem(403, "forbidden", "Forbidden", detail);
   }
 }
