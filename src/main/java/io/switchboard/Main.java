@@ -10,6 +10,7 @@ import io.switchboard.launch.LaunchOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.cluster.NodeInfo;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -55,10 +56,11 @@ public final class Main {
     }
 
     Vertx vertx;
+    HazelcastClusterManager clusterManager = clustered ? new HazelcastClusterManager(hazelcast) : null;
     try {
       vertx = clustered
           ? await(Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(settings.conf())))
-              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(new HazelcastClusterManager(hazelcast))
+              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(clusterManager)
               .buildClustered(), 120_000)
           : Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
     } catch (Exception e) {
@@ -80,8 +82,13 @@ public final class Main {
     StringBuilder listeners = new StringBuilder();
     Listening.bound(vertx).forEach((name, address) -> listeners.append(listeners.length() == 0 ? "" : ", ")
         .append(name).append(' ').append(address));
-    log.info("switchboard node {} is up: {}{}", settings.conf().getJsonObject("node").getString("id"),
-        listeners.length() == 0 ? "no listeners" : listeners, clustered ? " (clustered)" : "");
+    if (clusterManager != null) {
+      NodeInfo bus = clusterManager.getNodeInfo();
+      listeners.append(listeners.length() == 0 ? "" : ", ").append("cluster event bus ").append(bus.host()).append(':')
+          .append(bus.port()).append(ClusterSettings.eventBus(settings.conf()).isSsl() ? " (TLS)" : " (clear text)");
+    }
+    log.info("switchboard node {} is up: {}", settings.conf().getJsonObject("node").getString("id"),
+        listeners.length() == 0 ? "no listeners" : listeners);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
   }
 

@@ -29,6 +29,7 @@ final class ConfValidator {
     } catch (IllegalArgumentException e) {
       throw new LaunchException(source + ": " + e.getMessage());
     }
+    ClusterSettings.validate(conf);
     for (String section : new String[] {"postgres", "rabbitmq", "redis"}) {
       Object uri = conf.getJsonObject(section, new JsonObject()).getValue("uri");
       if (uri != null && !(uri instanceof String)) {
