@@ -16,7 +16,6 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,11 +50,11 @@ class GrantsIT {
     hub = TestHub.start(new JsonObject()
         .put("auth", new JsonObject()
             .put("api_keys", new JsonArray()
-                .add(key("admin", ADMIN, "admin"))
-                .add(key("orders-service", ORDERS_KEY, "publish", "subscribe")
+                .add(TestHub.apiKey("admin", ADMIN, "admin"))
+                .add(TestHub.apiKey("orders-service", ORDERS_KEY, "publish", "subscribe")
                     .put("streams", new JsonObject().put("append", new JsonArray().add("orders-*"))
                         .put("read", new JsonArray().add("orders-*"))))
-                .add(key("plain", PLAIN_KEY, "publish", "subscribe")))
+                .add(TestHub.apiKey("plain", PLAIN_KEY, "publish", "subscribe")))
             .put("jwt", new JsonObject().put("hs256_secret", SECRET)))
         .put("tcp_bridge", new JsonObject().put("port", tcpPort))
         .put("bridge", new JsonObject().put("inbound", bridged)
@@ -78,9 +77,6 @@ class GrantsIT {
     }
   }
 
-  private static JsonObject key(String name, String key, String... scopes) {
-    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
-  }
 
   private static HttpResponse<String> append(String credential, String stream, String type) {
     return Http.post(hub.uri("/api/v1/streams/" + stream + "/events"), "{\"type\":\"" + type + "\",\"data\":{}}",

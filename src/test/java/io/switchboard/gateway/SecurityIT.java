@@ -57,10 +57,10 @@ class SecurityIT {
     hub = TestHub.start(new JsonObject()
         .put("auth", new JsonObject()
             .put("api_keys", new JsonArray()
-                .add(key("publisher", PUBLISHER, "publish"))
-                .add(key("reader", READER, "subscribe"))
-                .add(key("admin", ADMIN, "admin"))
-                .add(key("nothing", NOTHING)))
+                .add(TestHub.apiKey("publisher", PUBLISHER, "publish"))
+                .add(TestHub.apiKey("reader", READER, "subscribe"))
+                .add(TestHub.apiKey("admin", ADMIN, "admin"))
+                .add(TestHub.apiKey("nothing", NOTHING)))
             .put("jwt", new JsonObject().put("hs256_secret", SECRET)))
         .put("ws", new JsonObject().put("max_frame_bytes", 1024)));
     jwt = JWTAuth.create(hub.vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
@@ -71,9 +71,6 @@ class SecurityIT {
     hub.close();
   }
 
-  private static JsonObject key(String name, String key, String... scopes) {
-    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
-  }
 
   private static String token(JsonObject claims, int expiresInSeconds) {
     return jwt.generateToken(claims, new JWTOptions().setExpiresInSeconds(expiresInSeconds));
@@ -247,7 +244,7 @@ class SecurityIT {
     String second = ApiKeys.generate();
     try (TestHub limited = TestHub.start(new JsonObject()
         .put("auth", new JsonObject().put("api_keys", new JsonArray()
-            .add(key("first", first, "publish", "subscribe")).add(key("second", second, "publish"))))
+            .add(TestHub.apiKey("first", first, "publish", "subscribe")).add(TestHub.apiKey("second", second, "publish"))))
         .put("limits", new JsonObject().put("publish_rate", 2).put("publish_burst", 2).put("connections_per_ip", 2)),
         "topic-router", "gateway")) {
       for (int i = 0; i < 2; i++) {

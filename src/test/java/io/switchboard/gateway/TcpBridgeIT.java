@@ -33,8 +33,8 @@ class TcpBridgeIT {
     port = TestHub.freePort();
     hub = TestHub.start(new JsonObject()
         .put("auth", new JsonObject().put("api_keys", new JsonArray()
-            .add(key("publisher", PUBLISHER, "publish", "subscribe"))
-            .add(key("reader", READER, "subscribe"))))
+            .add(TestHub.apiKey("publisher", PUBLISHER, "publish", "subscribe"))
+            .add(TestHub.apiKey("reader", READER, "subscribe"))))
         .put("tcp_bridge", new JsonObject().put("port", port).put("max_frame_bytes", MAX_FRAME).put("slow_close_ms", 1000))
         .put("bridge", new JsonObject()
             .put("inbound", new JsonArray().add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
@@ -52,9 +52,6 @@ class TcpBridgeIT {
     }
   }
 
-  private static JsonObject key(String name, String key, String... scopes) {
-    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
-  }
 
   @Test
   void aClientWithoutAValidTokenIsRefusedUntilItSendsOne() throws IOException {
