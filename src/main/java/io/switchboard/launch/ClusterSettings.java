@@ -105,7 +105,8 @@ public final class ClusterSettings {
     InterfacesConfig interfaces = hazelcast.getNetworkConfig().getInterfaces();
     String exposed = !loopback(eventBusHost) ? eventBusHost + " (cluster.host)"
         : !interfaces.isEnabled() ? "every interface (conf/cluster.xml enables no interface)"
-        : interfaces.getInterfaces().stream().filter(i -> !loopback(i)).findFirst().map(i -> i + " (conf/cluster.xml)").orElse(null);
+        : interfaces.getInterfaces().stream().filter(i -> !loopback(i)).findFirst()
+            .map(i -> i + " (conf/cluster.xml)").orElse(null);
     if (exposed != null) {
       throw new LaunchException("-cluster: the cluster transport would listen on " + exposed + ", which other machines can "
           + "reach, in clear text and without authentication: set cluster.tls {\"cert_path\", \"key_path\", \"trust_path\"} "
@@ -142,7 +143,8 @@ public final class ClusterSettings {
     }
     for (String field : tls.fieldNames()) {
       if (!List.of("cert_path", "key_path", "trust_path").contains(field)) {
-        throw VerticleDescriptor.error("configuration", "cluster.tls." + field, "unknown field (expected cert_path, key_path, trust_path)");
+        throw VerticleDescriptor.error("configuration", "cluster.tls." + field,
+            "unknown field (expected cert_path, key_path, trust_path)");
       }
     }
     return new PemFiles(file(tls, "cert_path"), file(tls, "key_path"), file(tls, "trust_path"));

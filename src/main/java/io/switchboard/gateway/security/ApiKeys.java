@@ -46,7 +46,8 @@ public final class ApiKeys {
       }
       String hash = entry.getValue("hash") instanceof String h ? h : "";
       if (!hash.matches("sha256:[0-9a-f]{64}")) {
-        throw new IllegalArgumentException(where + ".hash: must be sha256:<64 lower-case hex digits> (java -jar switchboard.jar keygen)");
+        throw new IllegalArgumentException(where + ".hash: must be sha256:<64 lower-case hex digits> "
+            + "(java -jar switchboard.jar keygen)");
       }
       if (!(entry.getValue("name") instanceof String name) || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
         throw new IllegalArgumentException(where + ".name: must be 1-64 characters of A-Z a-z 0-9 _ . -");

@@ -80,8 +80,9 @@ public record BrowserSettings(List<String> allowedHosts, List<String> allowedOri
     try {
       URI uri = new URI(origin);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawUserInfo() != null
-          || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty()) && uri.getRawQuery() == null
+          && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
+      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare) {
         return null;
       }
       int port = uri.getPort();

@@ -13,8 +13,9 @@ import java.util.Set;
  * of its rate limit, what logs show), its scopes, its {@link Grants}, and when its credential
  * expires (null = never).
  *
- * <p>The admin scope includes every other and passes every grant. Every transport asks the same questions here, so REST, SSE, WebSocket and both event-bus
- * bridges refuse the same things with the same 403 problem ({@code forbidden}).
+ * <p>The admin scope includes every other and passes every grant. Every transport asks the same
+ * questions here, so REST, SSE, WebSocket and both event-bus bridges refuse the same things with
+ * the same 403 problem ({@code forbidden}).
  */
 public record Principal(String name, Set<Scope> scopes, Grants grants, Instant expiresAt) {
 
