@@ -1,6 +1,7 @@
 package io.switchboard;
 
 import com.hazelcast.config.Config;
+import io.switchboard.core.Listening;
 import io.switchboard.launch.ClusterSettings;
 import io.switchboard.launch.Hub;
 import io.switchboard.launch.HubSettings;
@@ -9,7 +10,7 @@ import io.switchboard.launch.LaunchOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.NodeInfo;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -55,10 +56,11 @@ public final class Main {
     }
 
     Vertx vertx;
+    HazelcastClusterManager clusterManager = clustered ? new HazelcastClusterManager(hazelcast) : null;
     try {
       vertx = clustered
           ? await(Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(settings.conf())))
-              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(new HazelcastClusterManager(hazelcast))
+              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(clusterManager)
               .buildClustered(), 120_000)
           : Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
     } catch (Exception e) {
@@ -76,9 +78,17 @@ public final class Main {
       System.exit(1);
       return;
     }
-    JsonObject http = settings.conf().getJsonObject("http");
-    log.info("switchboard node {} is up: http://{}:{}{}", settings.conf().getJsonObject("node").getString("id"),
-        http.getString("host"), http.getInteger("port"), clustered ? " (clustered)" : "");
+    // What the verticles really bound (a descriptor may bind elsewhere than the global conf says, a port 0 anywhere).
+    StringBuilder listeners = new StringBuilder();
+    Listening.bound(vertx).forEach((name, address) -> listeners.append(listeners.length() == 0 ? "" : ", ")
+        .append(name).append(' ').append(address));
+    if (clusterManager != null) {
+      NodeInfo bus = clusterManager.getNodeInfo();
+      listeners.append(listeners.length() == 0 ? "" : ", ").append("cluster event bus ").append(bus.host()).append(':')
+          .append(bus.port()).append(ClusterSettings.eventBus(settings.conf()).isSsl() ? " (TLS)" : " (clear text)");
+    }
+    log.info("switchboard node {} is up: {}", settings.conf().getJsonObject("node").getString("id"),
+        listeners.length() == 0 ? "no listeners" : listeners);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, hub), "switchboard-shutdown"));
   }
 

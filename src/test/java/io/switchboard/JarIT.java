@@ -100,4 +100,75 @@ class JarIT {
       assertThat(output()).contains("cannot deploy gateway");
     }
   }
+
+  @Test
+  void aTcpBridgeOnAPublicAddressWithoutCredentialsRefusesToStart() throws Exception {
+    int bridgePort = TestHub.freePort();
+    Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(dir.resolve("conf/switchboard.json"),
+        new JsonObject().put("tcp_bridge", new JsonObject().put("port", bridgePort).put("host", "0.0.0.0")).encode());
+    start(TestHub.freePort());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output()).isEqualTo(2);
+    assertThat(output()).contains("tcp-bridge (built-in verticles/tcp-bridge.json): the TCP bridge listener would bind 0.0.0.0 "
+        + "(tcp_bridge.host), which other machines can reach, and no credentials are configured: set auth.api_keys");
+    assertNothingListens(bridgePort);
+  }
+
+  @Test
+  void aDescriptorBindingTheGatewayPubliclyWithoutCredentialsRefusesToStart() throws Exception {
+    Files.createDirectories(dir.resolve("verticles"));
+    Files.writeString(dir.resolve("verticles/gateway.json"), new JsonObject().put("main", "io.switchboard.gateway.GatewayVerticle")
+        .put("config", new JsonObject().put("http", new JsonObject().put("host", "0.0.0.0"))).encode());
+    int port = TestHub.freePort();
+    start(port);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output()).isEqualTo(2);
+    assertThat(output()).contains("gateway (verticles/gateway.json): the HTTP listener would bind 0.0.0.0 (http.host)")
+        .contains("or bind it to 127.0.0.1 (http.host)");
+    assertNothingListens(port);
+  }
+
+  @Test
+  void theUpLineNamesWhatTheVerticlesReallyBound() throws Exception {
+    Files.createDirectories(dir.resolve("verticles"));
+    Files.writeString(dir.resolve("verticles/topic-router.json"),
+        new JsonObject().put("main", "io.switchboard.pubsub.TopicRouterVerticle").encode());
+    // The descriptor binds another loopback address and lets the system pick the port.
+    Files.writeString(dir.resolve("verticles/gateway.json"), new JsonObject().put("main", "io.switchboard.gateway.GatewayVerticle")
+        .put("config", new JsonObject().put("http", new JsonObject().put("host", "127.0.0.2").put("port", 0))).encode());
+    int configured = TestHub.freePort();
+    start(configured);
+    java.util.regex.Matcher up = awaitLog(java.util.regex.Pattern.compile("is up: HTTP http://127\\.0\\.0\\.2:(\\d+)"));
+    int actual = Integer.parseInt(up.group(1));
+    assertThat(actual).isNotEqualTo(configured).isPositive();
+    assertThat(Http.get(URI.create("http://127.0.0.2:" + actual + "/health")).statusCode()).isEqualTo(200);
+    assertNothingListens(configured);
+  }
+
+  private java.util.regex.Matcher awaitLog(java.util.regex.Pattern line) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      java.util.regex.Matcher m = line.matcher(output());
+      if (m.find()) {
+        return m;
+      }
+      assertThat(process.isAlive()).as("the hub exited early:\n%s", output()).isTrue();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no line matching " + line + " within 60 s:\n" + output());
+  }
+
+  private static void assertNothingListens(int port) {
+    assertThat(canConnect(port)).as("something listens on port " + port).isFalse();
+  }
+
+  private static boolean canConnect(int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException refused) {
+      return false;
+    }
+  }
 }

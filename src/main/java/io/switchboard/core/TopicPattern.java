@@ -124,6 +124,37 @@ public final class TopicPattern {
     return (ONE.equals(wide[w]) || wide[w].equals(segment)) && covers(wide, w + 1, narrow, n + 1);
   }
 
+  /**
+   * Whether some topic matches both this pattern and {@code other}: {@code #} and
+   * {@code *.orders} overlap {@code streams.*.#}; {@code orders.*} does not.
+   */
+  public boolean overlaps(TopicPattern other) {
+    return overlaps(segments, 0, other.segments, 0);
+  }
+
+  private static boolean overlaps(String[] a, int i, String[] b, int j) {
+    if (i == a.length || j == b.length) {
+      return onlyAny(a, i) && onlyAny(b, j);
+    }
+    if (ANY.equals(a[i])) {
+      // a's '#' matches nothing more, or also the next segment of b (which may be a '#' itself)
+      return overlaps(a, i + 1, b, j) || overlaps(a, i, b, j + 1);
+    }
+    if (ANY.equals(b[j])) {
+      return overlaps(a, i, b, j + 1) || overlaps(a, i + 1, b, j);
+    }
+    return (ONE.equals(a[i]) || ONE.equals(b[j]) || a[i].equals(b[j])) && overlaps(a, i + 1, b, j + 1);
+  }
+
+  private static boolean onlyAny(String[] segments, int from) {
+    for (int i = from; i < segments.length; i++) {
+      if (!ANY.equals(segments[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TopicPattern other && Arrays.equals(segments, other.segments);

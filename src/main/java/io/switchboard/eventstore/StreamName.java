@@ -1,6 +1,7 @@
 package io.switchboard.eventstore;
 
 import io.switchboard.core.Problem;
+import io.switchboard.core.StreamNames;
 
 /**
  * Stream names: {@code [A-Za-z0-9_.:-]+}, at most 200 characters. The category is the part before
@@ -9,7 +10,7 @@ import io.switchboard.core.Problem;
  */
 final class StreamName {
 
-  static final String ALL = "$all";
+  static final String ALL = StreamNames.ALL;
   static final int MAX_LENGTH = 200;
 
   private StreamName() {}
@@ -46,21 +47,11 @@ final class StreamName {
   }
 
   static String category(String stream) {
-    int dash = stream.indexOf('-');
-    return dash > 0 ? stream.substring(0, dash) : stream;
+    return StreamNames.category(stream);
   }
 
-  /**
-   * The topic a stream's events are announced on: {@code streams.{category}}. Topic segments take
-   * {@code [A-Za-z0-9_-]}, so {@code :} becomes {@code _} and empty segments are dropped.
-   */
+  /** The topic a stream's events are announced on: {@code streams.{category}} ({@link StreamNames#topic}). */
   static String topic(String category) {
-    StringBuilder topic = new StringBuilder("streams");
-    for (String segment : category.replace(':', '_').split("\\.")) {
-      if (!segment.isEmpty()) {
-        topic.append('.').append(segment);
-      }
-    }
-    return topic.length() == "streams".length() ? "streams._" : topic.toString();
+    return StreamNames.topic(category);
   }
 }

@@ -4,10 +4,9 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
-import io.switchboard.core.TopicPattern;
+import io.switchboard.gateway.security.AccessPolicy;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.RateLimiter;
-import io.switchboard.gateway.security.Scope;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BaseBridgeEvent;
@@ -109,12 +108,12 @@ final class BridgeRules {
       return false;
     }
     try {
+      if (address.startsWith(Addresses.TOPIC_PREFIX) && !publish) {
+        return false; // topics are publish-only; request switchboard.topics.publish for an answer
+      }
+      AccessPolicy.requireRequest(principal, address, raw.getValue("body"));
       if (address.startsWith(Addresses.TOPIC_PREFIX)) {
-        if (!publish) {
-          return false; // topics are publish-only; request switchboard.topics.publish for an answer
-        }
-        String topic = TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
-        principal.requirePublish(topic);
+        TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
         rates.acquire(principal);
         JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
         Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
@@ -122,16 +121,8 @@ final class BridgeRules {
         // hands it to the router. The marker is set here, after the checks, whatever the client sent.
         raw.put("body", candidate);
         raw.put("headers", raw.getJsonObject("headers", new JsonObject()).put(TopicIngress.MARKER, transport));
-      }
-      if (address.equals(Addresses.TOPICS_WATCH)) {
-        Object body = raw.getValue("body");
-        TopicWatches.patterns(body instanceof JsonObject b ? b.getValue("topics") : null).forEach(principal::requireSubscribe);
       } else if (address.equals(Addresses.TOPICS_PUBLISH)) {
-        Object body = raw.getValue("body");
-        principal.requirePublish(body instanceof JsonObject b && b.getValue("topic") instanceof String t ? t : "");
         rates.acquire(principal);
-      } else if (!address.startsWith(Addresses.TOPIC_PREFIX)) {
-        principal.require(Scope.PUBLISH);
       }
       if (address.equals(Addresses.TOPICS_PUBLISH) || address.startsWith(Addresses.TOPIC_PREFIX)) {
         // Whatever a client claims, its messages come from this bridge: relays rely on the origin.
@@ -140,7 +131,7 @@ final class BridgeRules {
       }
       return true;
     } catch (Problem problem) {
-      log.debug("refused a {} publish to {}: {}", transport, address, problem.detail());
+      log.debug("refused a {} message to {}: {}", transport, address, problem.detail());
       return false;
     }
   }
@@ -156,11 +147,7 @@ final class BridgeRules {
       return true;
     }
     try {
-      if (address.startsWith(Addresses.TOPIC_PREFIX)) {
-        principal.requireSubscribe(TopicPattern.parse(address.substring(Addresses.TOPIC_PREFIX.length())));
-      } else {
-        principal.require(Scope.SUBSCRIBE);
-      }
+      AccessPolicy.requireListen(principal, address);
       return true;
     } catch (Problem problem) {
       log.debug("refused a registration for {}: {}", address, problem.detail());

@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -38,6 +39,7 @@ final class CqrsHttp {
   /** As above, with a {@code Location} header made from the reply. */
   void request(RoutingContext ctx, String address, JsonObject body, int status, Function<String, Problem> noHandler,
                Function<JsonObject, String> location) {
+    Security.authorize(ctx, address, body);
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS);
     String correlation = ctx.request().getHeader(Envelope.CORRELATION_HEADER);
     if (correlation != null && !correlation.isBlank()) {

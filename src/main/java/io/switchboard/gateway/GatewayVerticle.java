@@ -1,7 +1,11 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.Listening;
+import io.switchboard.core.PublicBind;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.gateway.security.BrowserGuard;
+import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,6 +20,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The HTTP face of the hub. Talks to the rest only over the event bus; runs as many instances as
  * configured, all sharing one port.
  */
-public final class GatewayVerticle extends VerticleBase {
+public final class GatewayVerticle extends VerticleBase implements Listening {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
 
@@ -38,9 +43,8 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
     JsonObject conf = config();
-    JsonObject http = conf.getJsonObject("http", new JsonObject());
-    String host = http.getString("host", "127.0.0.1");
-    int port = http.getInteger("port", 8080);
+    Listener listener = listeners(conf).get(0);
+    PublicBind.require(listener, conf);
 
     Security security = new Security(vertx, conf);
     LocalSubscriptions subscriptions = new LocalSubscriptions();
@@ -60,6 +64,8 @@ public final class GatewayVerticle extends VerticleBase {
         ctx.next();
       });
     }
+    // Before credentials: a request for a host name or from a web page the hub does not serve goes no further.
+    router.route().handler(new BrowserGuard(BrowserSettings.from(conf), listener.host(), tls.getString("cert_path"))::handle);
     router.route().handler(security::handle);
     // Only requests with bodies: a WebSocket upgrade must reach its route unread.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(bodyLimit(conf));
@@ -67,6 +73,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().handler(ctx -> {
       HttpMethod method = ctx.request().method();
       if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+        if (!ctx.request().path().startsWith("/eventbus/")) {
+          BrowserGuard.requireJsonBody(ctx); // SockJS's own transports post text/plain
+        }
         bodies.handle(ctx);
       } else {
         ctx.next();
@@ -92,13 +101,22 @@ public final class GatewayVerticle extends VerticleBase {
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(serverOptions(conf, host, port, tls))
+        .compose(v -> vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
             .requestHandler(router)
             .listen())
         .onSuccess(s -> {
           server = s;
-          log.debug("gateway instance listening on http://{}:{}", host, s.actualPort());
+          Listening.bound(vertx, listener, s.actualPort());
+          log.debug("gateway instance listening on {}://{}:{}", listener.scheme(), listener.host(), s.actualPort());
         });
+  }
+
+  @Override
+  public List<Listener> listeners(JsonObject config) {
+    JsonObject http = config.getJsonObject("http", new JsonObject());
+    boolean tls = config.getJsonObject("tls", new JsonObject()).getString("cert_path") != null;
+    return List.of(new Listener("HTTP", "http.host", http.getString("host", "127.0.0.1"), http.getInteger("port", 8080),
+        tls ? "https" : "http"));
   }
 
   @Override

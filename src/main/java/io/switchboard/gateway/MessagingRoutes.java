@@ -1,6 +1,7 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,9 +33,16 @@ final class MessagingRoutes {
   private void personal(RoutingContext ctx) {
     String clientId = name(ctx.pathParam("clientId"), "client id");
     JsonObject frame = frame(ctx, null);
-    presence.connectionOf(clientId).onComplete(found -> {
+    presence.mayMessage(clientId, Security.principal(ctx)).compose(allowed -> {
+      if (!allowed) {
+        throw Security.forbidden("the client id " + clientId + " belongs to another credential: only it and admins "
+            + "send it personal messages");
+      }
+      return presence.connectionOf(clientId);
+    }).onComplete(found -> {
       if (found.failed()) {
-        HttpProblems.send(ctx, Problem.unavailable("presence is unavailable: " + found.cause().getMessage()));
+        HttpProblems.send(ctx, found.cause() instanceof Problem refused ? refused
+            : Problem.unavailable("presence is unavailable: " + found.cause().getMessage()));
       } else if (found.result() == null) {
         HttpProblems.send(ctx, Problem.notFound("client " + clientId + " is not connected"));
       } else {

@@ -1,5 +1,8 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -12,10 +15,17 @@ import java.util.List;
  *
  * <p>Each entry's value is the id of the connection that wrote it, and removal only removes that
  * value: a client that reconnected elsewhere is not removed by its old connection's goodbye.
+ *
+ * <p>With credentials configured, a client id also has an owner: the principal ({@code key:NAME},
+ * {@code jwt:SUB}) that took it, held while it is connected and for the TTL after. Another
+ * principal cannot take it meanwhile, nor send it personal messages (admins may); its owner may
+ * replace its own older connection. Ids of the form {@code key:NAME:…} and {@code jwt:SUB:…} belong
+ * to that principal alone, connected or not.
  */
 final class Presence {
 
   private static final String CLIENTS = "switchboard.ws.clients";
+  private static final String OWNERS = "switchboard.ws.owners";
   private static final String ROOM_PREFIX = "switchboard.ws.room.";
 
   private final Vertx vertx;
@@ -24,6 +34,52 @@ final class Presence {
   Presence(Vertx vertx, long ttlMs) {
     this.vertx = vertx;
     this.ttlMs = ttlMs;
+  }
+
+  /**
+   * Takes {@code clientId} for {@code principal}, or fails with a 403 problem ({@code client-id-taken})
+   * when it belongs to another. A hub without credentials has one principal: nothing to take.
+   */
+  Future<Void> claim(String clientId, Principal principal) {
+    if (principal.anonymous()) {
+      return Future.succeededFuture();
+    }
+    if (!namespaceAllows(clientId, principal)) {
+      return Future.failedFuture(taken(clientId));
+    }
+    return owners().compose(map -> map.putIfAbsent(clientId, principal.name(), ttlMs)
+        .compose(previous -> previous == null || previous.equals(principal.name())
+            ? map.put(clientId, principal.name(), ttlMs) : Future.failedFuture(taken(clientId))));
+  }
+
+  /** Keeps a live client's claim from running out. */
+  Future<Void> keepClaim(String clientId, Principal principal) {
+    return principal.anonymous() ? Future.succeededFuture()
+        : owners().compose(map -> map.put(clientId, principal.name(), ttlMs));
+  }
+
+  /**
+   * Whether {@code principal} may send {@code clientId} personal messages: its owner, an admin, or
+   * anyone on a hub without credentials.
+   */
+  Future<Boolean> mayMessage(String clientId, Principal principal) {
+    if (principal.anonymous() || principal.has(Scope.ADMIN)) {
+      return Future.succeededFuture(true);
+    }
+    if (!namespaceAllows(clientId, principal)) {
+      return Future.succeededFuture(false);
+    }
+    return owners().compose(map -> map.get(clientId)).map(owner -> owner == null || owner.equals(principal.name()));
+  }
+
+  /** An id in a principal's namespace ({@code key:NAME:…}, {@code jwt:SUB:…}) is that principal's alone. */
+  private static boolean namespaceAllows(String clientId, Principal principal) {
+    boolean namespaced = clientId.startsWith("key:") || clientId.startsWith("jwt:");
+    return !namespaced || clientId.startsWith(principal.name() + ":");
+  }
+
+  private static Problem taken(String clientId) {
+    return new Problem(403, "client-id-taken", "Forbidden", "the client id " + clientId + " belongs to another credential");
   }
 
   Future<String> connectionOf(String clientId) {
@@ -52,6 +108,10 @@ final class Presence {
 
   private Future<AsyncMap<String, String>> clients() {
     return vertx.sharedData().getAsyncMap(CLIENTS);
+  }
+
+  private Future<AsyncMap<String, String>> owners() {
+    return vertx.sharedData().getAsyncMap(OWNERS);
   }
 
   private Future<AsyncMap<String, String>> room(String room) {

@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -54,6 +55,7 @@ final class QueueRoutes {
   }
 
   private void send(RoutingContext ctx, String address, JsonObject request, int status) {
+    Security.authorize(ctx, address, request);
     vertx.eventBus().<JsonObject>request(address, request)
         .onSuccess(reply -> ctx.response().setStatusCode(status)
             .putHeader("Content-Type", "application/json")

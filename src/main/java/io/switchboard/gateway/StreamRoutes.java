@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -78,6 +79,7 @@ final class StreamRoutes {
   }
 
   private void call(RoutingContext ctx, String address, JsonObject request, int status) {
+    Security.authorize(ctx, address, request);
     vertx.eventBus().<JsonObject>request(address, request)
         .onSuccess(reply -> ctx.response().setStatusCode(status)
             .putHeader("Content-Type", "application/json")
@@ -106,8 +108,12 @@ final class StreamRoutes {
             + "(its version, or for $all its position), not '" + last + "'");
       }
     }
+    JsonObject request = new JsonObject().put("stream", stream).put("category", ctx.request().getParam("category"))
+        .put("after", after).put("heartbeat_ms", heartbeatMs);
+    Security.authorize(ctx, Addresses.EVENTSTORE_SUBSCRIBE, request);
     StoreSse sse = new StoreSse(ctx);
     String address = "switchboard.gateway.subscription." + UUID.randomUUID();
+    request.put("address", address);
     sse.consumer = vertx.eventBus().consumer(address, m -> {
       if (sse.closed) {
         m.fail(410, "the client went away");   // the store ends the subscription at once
@@ -115,8 +121,6 @@ final class StreamRoutes {
         sse.deliver((JsonObject) m.body(), () -> m.reply(null));
       }
     });
-    JsonObject request = new JsonObject().put("stream", stream).put("category", ctx.request().getParam("category"))
-        .put("after", after).put("address", address).put("heartbeat_ms", heartbeatMs);
     sse.consumer.completion()
         .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.EVENTSTORE_SUBSCRIBE, request))
         .onSuccess(reply -> sse.open())

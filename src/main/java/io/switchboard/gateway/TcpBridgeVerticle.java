@@ -1,6 +1,8 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.Listening;
 import io.switchboard.core.Problem;
+import io.switchboard.core.PublicBind;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -9,6 +11,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,7 +26,7 @@ import java.util.Set;
  * messages for a client that does not read are dropped (counted) instead of queued, and a client
  * whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
  */
-public final class TcpBridgeVerticle extends VerticleBase {
+public final class TcpBridgeVerticle extends VerticleBase implements Listening {
 
   private Security security;
   private BridgeRules rules;
@@ -54,10 +57,24 @@ public final class TcpBridgeVerticle extends VerticleBase {
         }
       }
     });
-    String host = tcp.getString("host") != null ? tcp.getString("host") : conf.getJsonObject("http").getString("host");
-    server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(tcp.getInteger("port")));
+    Listener listener = listeners(conf).get(0);
+    PublicBind.require(listener, conf);
+    server = vertx.createNetServer(new NetServerOptions().setHost(listener.host()).setPort(listener.port()));
     server.connectHandler(this::accept);
-    return server.listen();
+    return server.listen().onSuccess(s -> Listening.bound(vertx, listener, s.actualPort()));
+  }
+
+  /** Bound to {@code tcp_bridge.host}, else to {@code http.host}. */
+  @Override
+  public List<Listener> listeners(JsonObject config) {
+    JsonObject tcp = config.getJsonObject("tcp_bridge", new JsonObject());
+    String host = tcp.getString("host");
+    String field = "tcp_bridge.host";
+    if (host == null) {
+      host = config.getJsonObject("http", new JsonObject()).getString("host", "127.0.0.1");
+      field = "http.host, which tcp_bridge.host defaults to";
+    }
+    return List.of(new Listener("TCP bridge", field, host, tcp.getInteger("port", 0), "tcp"));
   }
 
   @Override

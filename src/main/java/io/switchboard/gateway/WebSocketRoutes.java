@@ -70,7 +70,13 @@ final class WebSocketRoutes {
         }
         connection.onClosed();
       });
-      connection.open().onFailure(e -> connection.close((short) 1011, "could not register the client: " + e.getMessage()));
+      connection.open().onFailure(e -> {
+        if (e instanceof Problem refused && refused.status() == 403) {
+          connection.close((short) 4403, "client id taken: it belongs to another credential");
+        } else {
+          connection.close((short) 1011, "could not register the client: " + e.getMessage());
+        }
+      });
     });
   }
 

@@ -52,6 +52,8 @@ final class WsConnection implements Subscriber {
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
   private boolean closed;
+  /** Whether the client id is this connection's (no frame is handled before). */
+  private boolean owned;
 
   WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
     this.ws = ws;
@@ -106,15 +108,21 @@ final class WsConnection implements Subscriber {
 
   /**
    * Takes over the client id (an older connection with it, on any node, is closed), listens for
-   * personal messages, and greets the client once all of that is in place.
+   * personal messages, and greets the client once all of that is in place. Fails with a 403 problem
+   * when the id belongs to another credential. Frames wait until the id is this connection's.
    */
   Future<Void> open() {
+    Vertx vertx = context.vertx();
+    Future<Void> claimed = context.presence().claim(clientId, principal).onSuccess(v -> owned = true);
+    processing = claimed;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, "unsupported-frame", "binary frames are not supported: send JSON text"));
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
-    Vertx vertx = context.vertx();
-    personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
-    return context.presence().connectionOf(clientId)
+    return claimed
+        .compose(v -> {
+          personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
+          return context.presence().connectionOf(clientId);
+        })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
             vertx.eventBus().publish(RealtimeAddresses.client(clientId), new JsonObject().put("replaced_by", connectionId));
@@ -149,7 +157,7 @@ final class WsConnection implements Subscriber {
   }
 
   private Future<Void> handle(String text) {
-    if (closed) {
+    if (closed || !owned) {
       return Future.succeededFuture();
     }
     JsonObject frame;
@@ -349,6 +357,7 @@ final class WsConnection implements Subscriber {
     }
     ws.writePing(Buffer.buffer("hb"));
     context.presence().connected(clientId, connectionId);
+    context.presence().keepClaim(clientId, principal);
     rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
   }
 
@@ -372,6 +381,8 @@ final class WsConnection implements Subscriber {
     if (personal != null) {
       personal.unregister();
     }
-    context.presence().disconnected(clientId, connectionId);
+    if (owned) {
+      context.presence().disconnected(clientId, connectionId);
+    }
   }
 }

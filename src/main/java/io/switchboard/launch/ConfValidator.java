@@ -1,9 +1,10 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.Listening;
+import io.switchboard.core.PublicBind;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.util.List;
 
 /** Checks the fields every node reads, so a typo stops start-up with the file and the field named. */
 final class ConfValidator {
@@ -23,6 +24,12 @@ final class ConfValidator {
     requireInt(source, "http.port", http.getValue("port"), 0, 65535);
     requireInt(source, "http.body_limit", http.getValue("body_limit"), 1, Integer.MAX_VALUE);
     requireString(source, "data_dir", conf.getValue("data_dir"));
+    try {
+      Security.validate(conf);
+    } catch (IllegalArgumentException e) {
+      throw new LaunchException(source + ": " + e.getMessage());
+    }
+    ClusterSettings.validate(conf);
     for (String section : new String[] {"postgres", "rabbitmq", "redis"}) {
       Object uri = conf.getJsonObject(section, new JsonObject()).getValue("uri");
       if (uri != null && !(uri instanceof String)) {
@@ -31,28 +38,35 @@ final class ConfValidator {
     }
   }
 
-  /**
-   * Secure by default: without credentials the hub serves only this machine. Binding anything
-   * else without them refuses to start, saying what to set.
-   */
-  static void requireCredentialsBeyondLoopback(JsonObject conf) {
-    String host = conf.getJsonObject("http").getString("host");
-    if (!isLoopback(host) && !Security.credentialsConfigured(conf)) {
-      throw new LaunchException("http.host is " + host + ", which is reachable from other machines, and no credentials "
-          + "are configured: set auth.api_keys (java -jar switchboard.jar keygen prints an entry) or auth.jwt "
-          + "(SWITCHBOARD_JWT_SECRET), or bind 127.0.0.1 (SWITCHBOARD_HTTP_HOST)");
-    }
+  static void requireTlsPair(JsonObject conf) {
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     if ((tls.getString("cert_path") == null) != (tls.getString("key_path") == null)) {
       throw new LaunchException("tls: set both cert_path and key_path (PEM files), or neither");
     }
   }
 
-  private static boolean isLoopback(String host) {
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      throw new LaunchException("http.host " + host + " does not resolve");
+  /**
+   * Secure by default: every listener of every verticle that will run, on the configuration it will
+   * receive (its descriptor's merged over the global one), through the public-bind rule, before
+   * anything is deployed. A refusal names the verticle, its descriptor and the listener.
+   */
+  static void requirePublicBindRule(JsonObject conf, List<VerticleDescriptor> verticles) {
+    for (VerticleDescriptor d : verticles) {
+      if (!d.enabledWith(conf) || !Listening.class.isAssignableFrom(d.mainClass())) {
+        continue;
+      }
+      JsonObject config = d.configFor(conf);
+      try {
+        Listening listening = (Listening) d.mainClass().getDeclaredConstructor().newInstance();
+        for (Listening.Listener listener : listening.listeners(config)) {
+          PublicBind.require(listener, config);
+        }
+      } catch (PublicBind.Refused refused) {
+        throw new LaunchException(d.name() + " (" + d.source() + "): " + refused.getMessage());
+      } catch (ReflectiveOperationException e) {
+        throw new LaunchException(d.name() + " (" + d.source() + "): cannot ask " + d.mainClass().getName()
+            + " for its listeners: " + e);
+      }
     }
   }
 

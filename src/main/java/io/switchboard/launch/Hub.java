@@ -53,7 +53,7 @@ public final class Hub {
   }
 
   private Future<Void> deploy(VerticleDescriptor d, JsonObject conf, JsonArray readyChecks) {
-    JsonObject config = conf.copy().mergeIn(d.config(), true).put("ready_checks", readyChecks.copy());
+    JsonObject config = d.configFor(conf).put("ready_checks", readyChecks.copy());
     long started = System.nanoTime();
     return vertx.deployVerticle(d.mainClass(), new DeploymentOptions().setInstances(d.instances()).setConfig(config))
         .map(id -> {

@@ -55,7 +55,7 @@ public final class HubSettings {
     }
     EnvOverrides.apply(env, conf);
     ConfValidator.validate("environment", conf);
-    ConfValidator.requireCredentialsBeyondLoopback(conf);
+    ConfValidator.requireTlsPair(conf);
     fillNodeId(conf);
 
     Path verticleDir = options.verticles() != null ? workDir.resolve(options.verticles()) : workDir.resolve("verticles");
@@ -69,6 +69,7 @@ public final class HubSettings {
     if (verticles.isEmpty()) {
       throw new LaunchException(verticleDir + ": no verticle descriptors (*.json) found");
     }
+    ConfValidator.requirePublicBindRule(conf, verticles);
     return new HubSettings(conf, verticles);
   }
 

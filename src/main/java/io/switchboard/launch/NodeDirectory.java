@@ -1,6 +1,7 @@
 package io.switchboard.launch;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.Listening;
 import io.switchboard.core.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,8 +28,9 @@ final class NodeDirectory {
     this.id = conf.getJsonObject("node").getString("id");
     JsonObject http = conf.getJsonObject("http");
     boolean tls = conf.getJsonObject("tls", new JsonObject()).getString("cert_path") != null;
+    String configured = (tls ? "https://" : "http://") + http.getString("host") + ":" + http.getInteger("port");
     this.entry = new JsonObject().put("id", id)
-        .put("http", (tls ? "https://" : "http://") + http.getString("host") + ":" + http.getInteger("port"))
+        .put("http", Listening.bound(vertx).getOrDefault("HTTP", configured))
         .put("started", Instant.now().toString())
         .put("verticles", verticles);
   }

@@ -67,6 +67,11 @@ public record VerticleDescriptor(String name, String source, Class<? extends Dep
     return new VerticleDescriptor(name, source, mainClass, count, enabled, backend, requires, order, config);
   }
 
+  /** The configuration this verticle receives: its {@code config} merged over the global one. */
+  public JsonObject configFor(JsonObject conf) {
+    return conf.copy().mergeIn(config, true);
+  }
+
   /** Whether this verticle runs with the given configuration. */
   public boolean enabledWith(JsonObject conf) {
     return switch (enabled) {

@@ -3,7 +3,6 @@ package io.switchboard.webhook;
 import io.switchboard.core.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -15,8 +14,10 @@ import java.util.Set;
 /**
  * Keeps webhooks from being turned against the hub's own network (SSRF): a target URL must be
  * {@code https} (unless {@code webhooks.allow_http}), and every address its host resolves to must be
- * a public unicast address (unless {@code webhooks.allow_private}, which admits loopback, private
- * and link-local ones). Cloud metadata addresses are refused always: no webhook has business there.
+ * globally reachable: in no range of the IANA special-purpose registries that is not
+ * ({@link SpecialRanges}). {@code webhooks.allow_private} admits loopback, private, shared and
+ * link-local ones; documentation, benchmarking, reserved and the other special ranges, and cloud
+ * metadata addresses, are refused always: no webhook has business there.
  *
  * <p>The check runs when an endpoint is registered and again before every attempt, and the sender
  * then connects to the very address it checked, so a DNS answer that changes in between (DNS
@@ -113,52 +114,17 @@ final class AddressGuard {
     if (METADATA.contains(text) || METADATA.contains(address.getHostAddress())) {
       return "a cloud metadata address, which webhooks never target";
     }
-    if (effective.isAnyLocalAddress() || effective.isMulticastAddress() || isReserved(effective)) {
-      return "which is not a unicast address webhooks can target";
+    // An address that carries an IPv4 one (mapped, NAT64, 6to4) is judged by the IPv4 address.
+    SpecialRanges.Range range = SpecialRanges.find(effective);
+    if (range == null) {
+      return null;
     }
-    String kind = privateKind(effective);
-    if (kind != null && !allowPrivate) {
-      return "a " + kind + " address (allowed only with webhooks.allow_private / SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE)";
-    }
-    return null;
-  }
-
-  private static String privateKind(InetAddress a) {
-    if (a.isLoopbackAddress()) {
-      return "loopback";
-    }
-    if (a.isLinkLocalAddress()) {
-      return "link-local";
-    }
-    if (a.isSiteLocalAddress()) {
-      return "private";
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      if (first == 100 && second >= 64 && second < 128) {
-        return "shared (carrier-grade NAT)";
-      }
-      if (first == 198 && (second == 18 || second == 19)) {
-        return "private (benchmarking)";
-      }
-      if (first == 192 && second == 0 && (b[2] & 0xff) == 0) {
-        return "private (IETF protocol)";
-      }
-    } else if ((b[0] & 0xfe) == 0xfc) {
-      return "private (unique local)";
-    }
-    return null;
-  }
-
-  private static boolean isReserved(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      return first == 0 || first >= 240;
-    }
-    return false;
+    return switch (range.kind()) {
+      case GLOBAL -> null;
+      case PRIVATE -> allowPrivate ? null
+          : "a " + range.name() + " address (allowed only with webhooks.allow_private / SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE)";
+      case NEVER -> "in " + range.cidr() + " (" + range.name() + "), which is not a unicast address webhooks can target";
+    };
   }
 
   /** The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 IPv6 address; else the address. */

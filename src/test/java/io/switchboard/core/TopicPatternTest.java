@@ -134,4 +134,25 @@ class TopicPatternTest {
   void covers(String wide, String narrow, boolean expected) {
     assertThat(TopicPattern.parse(wide).covers(TopicPattern.parse(narrow))).isEqualTo(expected);
   }
+
+  @ParameterizedTest
+  @CsvSource({
+      "#, streams.*.#, true",
+      "*.users, streams.*.#, true",
+      "streams.users, streams.*.#, true",
+      "streams, streams.*.#, false",
+      "*, streams.*.#, false",
+      "orders.*, streams.*.#, false",
+      "streams.#, streams.*.#, true",
+      "a.#.c, a.b, false",
+      "a.#.c, #.c, true",
+      "a.*, *.b, true",
+      "a.*, b.*, false",
+      "#, #, true",
+      "a.b.c, a.#, true",
+  })
+  void overlaps(String one, String other, boolean expected) {
+    assertThat(TopicPattern.parse(one).overlaps(TopicPattern.parse(other))).isEqualTo(expected);
+    assertThat(TopicPattern.parse(other).overlaps(TopicPattern.parse(one))).as("symmetric").isEqualTo(expected);
+  }
 }

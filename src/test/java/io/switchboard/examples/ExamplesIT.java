@@ -25,12 +25,16 @@ class ExamplesIT {
   private static final String HANDLER = "examples.jobs." + QUEUE;
   private static TestHub hub;
   private static int tcpPort;
+  private static int pagePort;
 
   @BeforeAll
   static void start() {
     Services.require(Services.Service.RABBITMQ);
     tcpPort = TestHub.freePort();
+    pagePort = TestHub.freePort();
     hub = TestHub.start(new JsonObject()
+        .put("http", new JsonObject().put("cors", new JsonObject()
+            .put("allowed_origins", new JsonArray().add("http://127.0.0.1:" + pagePort))))
         .put("tcp_bridge", new JsonObject().put("port", tcpPort))
         .put("bridge", new JsonObject()
             .put("inbound", new JsonArray()
@@ -106,7 +110,7 @@ class ExamplesIT {
   @Test
   void aBrowserPageFromAnotherOrigin() {
     NodeClients.requireChromium();
-    assertThat(NodeClients.run(Duration.ofSeconds(60), "examples-browser.mjs", base())).contains("OK examples-browser");
+    assertThat(NodeClients.run(Duration.ofSeconds(60), "examples-browser.mjs", base(), String.valueOf(pagePort))).contains("OK examples-browser");
   }
 
   @Test

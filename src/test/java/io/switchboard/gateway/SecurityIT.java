@@ -2,7 +2,12 @@ package io.switchboard.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.switchboard.gateway.security.ApiKeys;
+import io.switchboard.gateway.security.Authenticator;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.NodeClients;
 import io.switchboard.testing.OpenApiRoutes;
@@ -31,6 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Who may do what, over every transport, against a hub with API keys and JWTs configured. */
 class SecurityIT {
@@ -51,10 +57,10 @@ class SecurityIT {
     hub = TestHub.start(new JsonObject()
         .put("auth", new JsonObject()
             .put("api_keys", new JsonArray()
-                .add(key("publisher", PUBLISHER, "publish"))
-                .add(key("reader", READER, "subscribe"))
-                .add(key("admin", ADMIN, "admin"))
-                .add(key("nothing", NOTHING)))
+                .add(TestHub.apiKey("publisher", PUBLISHER, "publish"))
+                .add(TestHub.apiKey("reader", READER, "subscribe"))
+                .add(TestHub.apiKey("admin", ADMIN, "admin"))
+                .add(TestHub.apiKey("nothing", NOTHING)))
             .put("jwt", new JsonObject().put("hs256_secret", SECRET)))
         .put("ws", new JsonObject().put("max_frame_bytes", 1024)));
     jwt = JWTAuth.create(hub.vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
@@ -65,9 +71,6 @@ class SecurityIT {
     hub.close();
   }
 
-  private static JsonObject key(String name, String key, String... scopes) {
-    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
-  }
 
   private static String token(JsonObject claims, int expiresInSeconds) {
     return jwt.generateToken(claims, new JWTOptions().setExpiresInSeconds(expiresInSeconds));
@@ -108,14 +111,38 @@ class SecurityIT {
     assertThat(Http.post(hub.uri("/api/v1/topics/t.x"), event, "ce-type", "t", "Authorization", bearer(ADMIN)).statusCode()).isEqualTo(202);
     assertThat(Http.post(hub.uri("/api/v1/broadcast"), event, "Authorization", bearer(PUBLISHER)).statusCode()).isEqualTo(403);
     assertThat(Http.post(hub.uri("/api/v1/broadcast"), event, "Authorization", bearer(ADMIN)).statusCode()).isEqualTo(202);
-    HttpResponse<String> unknown = Http.get(hub.uri("/api/v1/rooms/r"), "Authorization", bearer(ApiKeys.generate()));
-    assertThat(unknown.statusCode()).isEqualTo(401);
-    assertThat(Http.json(unknown).getString("detail")).isEqualTo("unknown API key");
-    HttpResponse<String> forged = Http.get(hub.uri("/api/v1/rooms/r"), "Authorization", bearer(
-        JWTAuth.create(hub.vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("not-the-secret")))
-            .generateToken(new JsonObject().put("sub", "mallory"))));
-    assertThat(forged.statusCode()).isEqualTo(401);
-    assertThat(Http.json(forged).getString("detail")).startsWith("invalid token");
+  }
+
+  @Test
+  void refusedCredentialsAreToldNothingOfWhyAndTheLogSaysItAtDebug() {
+    Logger logger = (Logger) LoggerFactory.getLogger(Authenticator.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Level level = logger.getLevel();
+    logger.setLevel(Level.DEBUG);
+    logger.addAppender(log);
+    try {
+      JWTAuth otherIssuer = JWTAuth.create(hub.vertx, new JWTAuthOptions()
+          .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("not-the-secret")));
+      String[] refused = {
+          ApiKeys.generate(),                                                          // unknown key
+          otherIssuer.generateToken(new JsonObject().put("sub", "mallory")),           // wrong signature
+          jwt.generateToken(new JsonObject().put("sub", "old").put("exp", System.currentTimeMillis() / 1000 - 60)), // expired
+          "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.",                               // alg none
+          "garbage"};
+      for (String credential : refused) {
+        HttpResponse<String> answer = Http.get(hub.uri("/api/v1/rooms/r"), "Authorization", bearer(credential));
+        assertThat(answer.statusCode()).as(credential).isEqualTo(401);
+        assertThat(Http.json(answer).getString("detail")).as(credential).isEqualTo("invalid or expired credential");
+      }
+      List<String> reasons = log.list.stream().filter(e -> e.getLevel() == Level.DEBUG).map(ILoggingEvent::getFormattedMessage).toList();
+      assertThat(reasons).anyMatch(r -> r.contains("unknown API key")).anyMatch(r -> r.contains("expired"))
+          .anyMatch(r -> r.contains("Signature")).hasSizeGreaterThanOrEqualTo(refused.length);
+      assertThat(String.join("\n", reasons)).doesNotContain(refused[0]).doesNotContain(refused[1]);
+    } finally {
+      logger.detachAppender(log);
+      logger.setLevel(level);
+    }
   }
 
   @Test
@@ -141,6 +168,14 @@ class SecurityIT {
     String shortLived = token(new JsonObject().put("sub", "brief").put("topics", new JsonArray().add("orders.*")), 3);
     String output = NodeClients.run(Duration.ofSeconds(60), "auth-clients.mjs", "http://127.0.0.1:" + hub.port, orders, shortLived, "3");
     assertThat(output).contains("OK auth-clients");
+  }
+
+  @Test
+  void aClientIdBelongsToTheCredentialThatTookIt() {
+    String alice = token(new JsonObject().put("sub", "alice"), 120);
+    String bob = token(new JsonObject().put("sub", "bob"), 120);
+    String output = NodeClients.run(Duration.ofSeconds(60), "client-ids.mjs", "http://127.0.0.1:" + hub.port, alice, bob, ADMIN);
+    assertThat(output).contains("OK client-ids");
   }
 
   @Test
@@ -209,7 +244,7 @@ class SecurityIT {
     String second = ApiKeys.generate();
     try (TestHub limited = TestHub.start(new JsonObject()
         .put("auth", new JsonObject().put("api_keys", new JsonArray()
-            .add(key("first", first, "publish", "subscribe")).add(key("second", second, "publish"))))
+            .add(TestHub.apiKey("first", first, "publish", "subscribe")).add(TestHub.apiKey("second", second, "publish"))))
         .put("limits", new JsonObject().put("publish_rate", 2).put("publish_burst", 2).put("connections_per_ip", 2)),
         "topic-router", "gateway")) {
       for (int i = 0; i < 2; i++) {

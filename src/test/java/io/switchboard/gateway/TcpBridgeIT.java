@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.gateway.security.ApiKeys;
 import io.switchboard.testing.Http;
+import io.switchboard.testing.TcpBridgeClient;
 import io.switchboard.testing.TestHub;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +33,8 @@ class TcpBridgeIT {
     port = TestHub.freePort();
     hub = TestHub.start(new JsonObject()
         .put("auth", new JsonObject().put("api_keys", new JsonArray()
-            .add(key("publisher", PUBLISHER, "publish", "subscribe"))
-            .add(key("reader", READER, "subscribe"))))
+            .add(TestHub.apiKey("publisher", PUBLISHER, "publish", "subscribe"))
+            .add(TestHub.apiKey("reader", READER, "subscribe"))))
         .put("tcp_bridge", new JsonObject().put("port", port).put("max_frame_bytes", MAX_FRAME).put("slow_close_ms", 1000))
         .put("bridge", new JsonObject()
             .put("inbound", new JsonArray().add(new JsonObject().put("address_regex", "switchboard\\.topic\\..+"))
@@ -56,18 +52,15 @@ class TcpBridgeIT {
     }
   }
 
-  private static JsonObject key(String name, String key, String... scopes) {
-    return new JsonObject().put("name", name).put("hash", "sha256:" + ApiKeys.sha256(key)).put("scopes", new JsonArray(List.of(scopes)));
-  }
 
   @Test
   void aClientWithoutAValidTokenIsRefusedUntilItSendsOne() throws IOException {
-    try (Client client = new Client()) {
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
       client.write(new JsonObject().put("type", "register").put("address", "switchboard.topic.tcpit.a"));
       assertThat(client.read().getString("message")).isEqualTo("access_denied");
-      client.write(frame("register", "switchboard.topic.tcpit.a", "not-a-key"));
+      client.write(TcpBridgeClient.frame("register", "switchboard.topic.tcpit.a", "not-a-key"));
       assertThat(client.read().getString("message")).isEqualTo("access_denied");
-      client.write(frame("register", "switchboard.topic.tcpit.a", READER));
+      client.write(TcpBridgeClient.frame("register", "switchboard.topic.tcpit.a", READER));
       client.ping();
 
       assertThat(Http.post(hub.uri("/api/v1/topics/tcpit.a"), "{\"n\":1}", "ce-type", "tcpit.t",
@@ -82,13 +75,13 @@ class TcpBridgeIT {
 
   @Test
   void publishingNeedsThePublishScopeAndReachesSubscribers() throws IOException {
-    try (Client reader = new Client(); Client publisher = new Client()) {
-      reader.write(frame("register", "switchboard.topic.tcpit.p", READER));
+    try (TcpBridgeClient reader = new TcpBridgeClient(port); TcpBridgeClient publisher = new TcpBridgeClient(port)) {
+      reader.write(TcpBridgeClient.frame("register", "switchboard.topic.tcpit.p", READER));
       reader.ping();
-      reader.write(frame("publish", "switchboard.topic.tcpit.p", null).put("body", new JsonObject().put("n", 0)));
+      reader.write(TcpBridgeClient.frame("publish", "switchboard.topic.tcpit.p", null).put("body", new JsonObject().put("n", 0)));
       assertThat(reader.read().getString("message")).isEqualTo("access_denied");
 
-      publisher.write(frame("publish", "switchboard.topic.tcpit.p", PUBLISHER).put("body", new JsonObject().put("n", 2))
+      publisher.write(TcpBridgeClient.frame("publish", "switchboard.topic.tcpit.p", PUBLISHER).put("body", new JsonObject().put("n", 2))
           .put("headers", new JsonObject().put("token", PUBLISHER).put("ce-type", "tcpit.pub")));
       JsonObject event = reader.read().getJsonObject("body");
       assertThat(event.getString("type")).isEqualTo("tcpit.pub");
@@ -98,8 +91,8 @@ class TcpBridgeIT {
 
   @Test
   void requestsGetTheirReplyOrTheFailureOnTheReplyAddress() throws IOException {
-    try (Client client = new Client()) {
-      client.write(frame("send", "tcpit.echo", PUBLISHER).put("replyAddress", "r-1").put("body", new JsonObject().put("q", 1))
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
+      client.write(TcpBridgeClient.frame("send", "tcpit.echo", PUBLISHER).put("replyAddress", "r-1").put("body", new JsonObject().put("q", 1))
           .put("headers", new JsonObject().put("token", PUBLISHER).put("x-origin", "python")));
       JsonObject reply = client.read();
       assertThat(reply.getString("type")).isEqualTo("message");
@@ -107,23 +100,23 @@ class TcpBridgeIT {
       assertThat(reply.getJsonObject("body")).isEqualTo(new JsonObject().put("echo", new JsonObject().put("q", 1))
           .put("origin", "python").put("token_seen", false));
 
-      client.write(frame("send", "tcpit.nobody", null).put("replyAddress", "r-2"));
+      client.write(TcpBridgeClient.frame("send", "tcpit.nobody", null).put("replyAddress", "r-2"));
       JsonObject failure = client.read();
       assertThat(failure.getString("type")).isEqualTo("err");
       assertThat(failure.getString("address")).isEqualTo("r-2");
       assertThat(failure.getString("failureType")).isEqualTo("NO_HANDLERS");
 
-      client.write(frame("send", "tcpit.not-permitted", null).put("body", 1));
+      client.write(TcpBridgeClient.frame("send", "tcpit.not-permitted", null).put("body", 1));
       assertThat(client.read().getString("message")).isEqualTo("access_denied");
-      client.write(frame("send", "__vertx.reply.123", null).put("body", 1));
+      client.write(TcpBridgeClient.frame("send", "__vertx.reply.123", null).put("body", 1));
       assertThat(client.read().getString("message")).as("a reply it was never asked for").isEqualTo("access_denied");
     }
   }
 
   @Test
   void aClientAnswersTheRequestsItReceives() throws Exception {
-    try (Client worker = new Client()) {
-      worker.write(frame("register", "tcpit.jobs", PUBLISHER));
+    try (TcpBridgeClient worker = new TcpBridgeClient(port)) {
+      worker.write(TcpBridgeClient.frame("register", "tcpit.jobs", PUBLISHER));
       worker.ping();
       var answered = hub.vertx.eventBus().<JsonObject>request("tcpit.jobs", new JsonObject().put("job", 7));
       JsonObject job = worker.read();
@@ -147,8 +140,8 @@ class TcpBridgeIT {
   @Test
   void aRequestToAClientThatDisconnectsFailsAtOnce() throws Exception {
     var pending = new java.util.concurrent.CompletableFuture<Throwable>();
-    try (Client worker = new Client()) {
-      worker.write(frame("register", "tcpit.jobs.gone", PUBLISHER));
+    try (TcpBridgeClient worker = new TcpBridgeClient(port)) {
+      worker.write(TcpBridgeClient.frame("register", "tcpit.jobs.gone", PUBLISHER));
       worker.ping();
       hub.vertx.eventBus().request("tcpit.jobs.gone", "x", new DeliveryOptions().setSendTimeout(60_000))
           .onComplete(ar -> pending.complete(ar.cause()));
@@ -161,14 +154,14 @@ class TcpBridgeIT {
 
   @Test
   void malformedFramesGetAnErrorAndTheConnectionStays() throws IOException {
-    try (Client client = new Client()) {
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
       client.writeRaw("{not json".getBytes(StandardCharsets.UTF_8));
       assertThat(client.read().getString("message")).isEqualTo("invalid_json");
       client.writeRaw("[1,2]".getBytes(StandardCharsets.UTF_8));
       assertThat(client.read().getString("message")).isEqualTo("invalid_json");
       client.write(new JsonObject().put("type", "send").put("address", "tcpit.echo").put("headers", "token"));
       assertThat(client.read().getString("message")).isEqualTo("invalid_headers");
-      client.write(frame("shout", "tcpit.echo", PUBLISHER));
+      client.write(TcpBridgeClient.frame("shout", "tcpit.echo", PUBLISHER));
       assertThat(client.read().getString("message")).isEqualTo("unknown_type");
       client.write(new JsonObject().put("type", "send"));
       assertThat(client.read().getString("message")).isEqualTo("missing_address");
@@ -178,22 +171,19 @@ class TcpBridgeIT {
 
   @Test
   void anOversizedOrNegativeFrameLengthClosesTheConnectionBeforeItIsRead() throws IOException {
-    try (Client client = new Client()) {
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
       // Announces 1 GiB: refused on the length alone, nothing of it is buffered.
-      client.out.writeInt(1 << 30);
-      client.out.flush();
+      client.writeLength(1 << 30);
       assertThat(client.read().getString("message")).isEqualTo("frame_too_large");
       client.assertClosed();
     }
-    try (Client client = new Client()) {
-      client.out.writeInt(MAX_FRAME + 1);
-      client.out.flush();
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
+      client.writeLength(MAX_FRAME + 1);
       assertThat(client.read().getString("message")).isEqualTo("frame_too_large");
       client.assertClosed();
     }
-    try (Client client = new Client()) {
-      client.out.writeInt(-5);
-      client.out.flush();
+    try (TcpBridgeClient client = new TcpBridgeClient(port)) {
+      client.writeLength(-5);
       assertThat(client.read().getString("message")).isEqualTo("invalid_frame_length");
       client.assertClosed();
     }
@@ -203,8 +193,8 @@ class TcpBridgeIT {
   void aClientThatDoesNotReadCostsABoundedQueueAndIsClosedAsSlow() throws Exception {
     double droppedBefore = metric("switchboard_messages_dropped_total{transport=\"tcp\"}");
     double slowClosedBefore = metric("switchboard_connections_slow_closed_total{transport=\"tcp\"}");
-    try (Client stalled = new Client(4096)) {
-      stalled.write(frame("register", "switchboard.topic.tcpit.stalled", READER));
+    try (TcpBridgeClient stalled = new TcpBridgeClient(port, 4096)) {
+      stalled.write(TcpBridgeClient.frame("register", "switchboard.topic.tcpit.stalled", READER));
       stalled.ping(); // registered; from here on it reads nothing
       String pad = "x".repeat(2000);
       for (int start = 0; start < 8000; start += 500) {
@@ -231,73 +221,5 @@ class TcpBridgeIT {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name) + " ([0-9.E+-]+)$")
         .matcher(Http.get(hub.uri("/metrics")).body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  private static JsonObject frame(String type, String address, String token) {
-    JsonObject frame = new JsonObject().put("type", type).put("address", address);
-    return token == null ? frame : frame.put("headers", new JsonObject().put("token", token));
-  }
-
-  /** A TCP bridge client: 4-byte big-endian length, then JSON. */
-  private static final class Client implements AutoCloseable {
-    private final Socket socket;
-    private final DataOutputStream out;
-    private final DataInputStream in;
-
-    Client() throws IOException {
-      this(0);
-    }
-
-    /** {@code receiveBuffer} > 0: a small kernel buffer, so a client that stops reading is soon full. */
-    Client(int receiveBuffer) throws IOException {
-      socket = new Socket();
-      if (receiveBuffer > 0) {
-        socket.setReceiveBufferSize(receiveBuffer);
-      }
-      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-      socket.setSoTimeout(10_000);
-      out = new DataOutputStream(socket.getOutputStream());
-      in = new DataInputStream(socket.getInputStream());
-    }
-
-    void write(JsonObject frame) throws IOException {
-      writeRaw(frame.encode().getBytes(StandardCharsets.UTF_8));
-    }
-
-    void writeRaw(byte[] json) throws IOException {
-      out.writeInt(json.length);
-      out.write(json);
-      out.flush();
-    }
-
-    JsonObject read() throws IOException {
-      int length = in.readInt();
-      byte[] json = new byte[length];
-      in.readFully(json);
-      return new JsonObject(new String(json, StandardCharsets.UTF_8));
-    }
-
-    /** Pings and waits for the pong: every frame sent before it has been handled. */
-    void ping() throws IOException {
-      write(new JsonObject().put("type", "ping"));
-      JsonObject answer = read();
-      assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("pong");
-    }
-
-    void assertClosed() throws IOException {
-      try {
-        int next = in.read();
-        assertThat(next).as("end of stream").isEqualTo(-1);
-      } catch (SocketTimeoutException e) {
-        throw new AssertionError("the hub kept the connection open", e);
-      } catch (EOFException | java.net.SocketException closed) {
-        // reset by the hub: closed as well
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 }

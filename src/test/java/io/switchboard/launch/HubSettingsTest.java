@@ -121,7 +121,8 @@ class HubSettingsTest {
   @Test
   void bindingBeyondLoopbackWithoutCredentialsRefusesToStart() throws IOException {
     assertThatThrownBy(() -> load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0")))
-        .hasMessageStartingWith("http.host is 0.0.0.0, which is reachable from other machines, and no credentials are configured")
+        .hasMessageStartingWith("gateway (built-in verticles/gateway.json): the HTTP listener would bind 0.0.0.0 (http.host), "
+            + "which other machines can reach, and no credentials are configured")
         .hasMessageContaining("auth.api_keys");
     assertThat(load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0", "SWITCHBOARD_JWT_SECRET", "s3cret")).conf()
         .getJsonObject("http").getString("host")).isEqualTo("0.0.0.0");

@@ -16,12 +16,14 @@ public final class LocalCluster implements AutoCloseable {
 
   private final Map<String, String> env;
   private final int httpBase;
+  private final int hazelcastBase;
   private final int size;
   public final String schema;
 
-  private LocalCluster(Map<String, String> env, int httpBase, int size, String schema) {
+  private LocalCluster(Map<String, String> env, int httpBase, int hazelcastBase, int size, String schema) {
     this.env = env;
     this.httpBase = httpBase;
+    this.hazelcastBase = hazelcastBase;
     this.size = size;
     this.schema = schema;
   }
@@ -42,7 +44,7 @@ public final class LocalCluster implements AutoCloseable {
         "CLUSTER_HZ_BASE", String.valueOf(hzBase),
         "CLUSTER_CONF", confFile.toString(),
         "SWITCHBOARD_PG_URI", Services.POSTGRES_URI);
-    LocalCluster cluster = new LocalCluster(env, httpBase, size, schema);
+    LocalCluster cluster = new LocalCluster(env, httpBase, hzBase, size, schema);
     try {
       cluster.script("start", String.valueOf(size));
     } catch (RuntimeException | AssertionError e) {
@@ -58,6 +60,11 @@ public final class LocalCluster implements AutoCloseable {
 
   public URI uri(int node, String path) {
     return URI.create(base(node) + path);
+  }
+
+  /** The port node {@code node}'s Hazelcast member listens on. */
+  public int hazelcastPort(int node) {
+    return hazelcastBase + node;
   }
 
   public List<String> bases() {

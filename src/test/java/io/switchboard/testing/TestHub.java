@@ -119,6 +119,12 @@ public final class TestHub implements AutoCloseable {
     }
   }
 
+  /** An {@code auth.api_keys} entry for {@code key}, holding its hash as keygen prints it. */
+  public static JsonObject apiKey(String name, String key, String... scopes) {
+    return new JsonObject().put("name", name).put("hash", "sha256:" + io.switchboard.gateway.security.ApiKeys.sha256(key))
+        .put("scopes", new io.vertx.core.json.JsonArray(List.of(scopes)));
+  }
+
   public static Map<String, String> env(String... keyValues) {
     java.util.HashMap<String, String> env = new java.util.HashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {

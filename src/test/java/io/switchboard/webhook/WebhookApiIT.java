@@ -168,6 +168,15 @@ class WebhookApiIT {
         422, "forbidden-address");
     // Even with private addresses allowed, the metadata service is not a target.
     assertProblem(create(hub, "{\"url\": \"http://169.254.169.254/\", \"events\": [\"#\"]}"), 422, "forbidden-address");
+    // Nor are the special-purpose ranges that are not globally reachable (documentation, benchmarking, reserved ...).
+    for (String reserved : List.of("http://192.0.2.10/hook", "http://198.51.100.7/hook", "http://203.0.113.9/hook",
+        "http://198.18.0.5/hook", "http://240.0.0.9/hook", "http://[2001:db8::7]/hook", "http://[3fff::1]/hook")) {
+      HttpResponse<String> refused = create(hub, "{\"url\": \"" + reserved + "\", \"events\": [\"#\"]}");
+      assertProblem(refused, 422, "forbidden-address");
+      assertThat(Http.json(refused).getString("detail")).as(reserved).contains("not a unicast address");
+    }
+    assertProblem(Http.method("PATCH", strict.uri("/api/v1/webhooks/" + id), "{\"url\": \"https://198.51.100.7/x\"}",
+        "Content-Type", JSON), 422, "forbidden-address");
   }
 
   @Test

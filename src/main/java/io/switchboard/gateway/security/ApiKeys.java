@@ -1,6 +1,5 @@
 package io.switchboard.gateway.security;
 
-import io.switchboard.core.TopicPattern;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +9,8 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,28 +26,47 @@ public final class ApiKeys {
 
   private final Map<String, Principal> byHash = new HashMap<>();
 
+  private static final Set<String> FIELDS = Set.of("name", "hash", "scopes", "topics", "streams", "queues", "commands",
+      "queries", "description");
+
+  /** Reads {@code auth.api_keys}; throws IllegalArgumentException naming the entry and field at fault. */
   ApiKeys(JsonArray entries) {
+    Set<String> names = new HashSet<>();
     for (int i = 0; i < entries.size(); i++) {
-      JsonObject entry = entries.getJsonObject(i);
-      String hash = entry.getString("hash", "");
-      if (!hash.startsWith("sha256:") || hash.length() != 7 + 64) {
-        throw new IllegalArgumentException("auth.api_keys[" + i + "].hash must be sha256:<64 hex digits> (java -jar switchboard.jar keygen)");
+      String where = "auth.api_keys[" + i + "]";
+      if (!(entries.getValue(i) instanceof JsonObject entry)) {
+        throw new IllegalArgumentException(where + ": must be an object {\"name\", \"hash\", \"scopes\", ...}");
+      }
+      for (String field : entry.fieldNames()) {
+        if (!FIELDS.contains(field)) {
+          // A misspelt grant ("stream") would otherwise leave the key unlimited.
+          throw new IllegalArgumentException(where + "." + field + ": unknown field (expected one of "
+              + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
+        }
+      }
+      String hash = entry.getValue("hash") instanceof String h ? h : "";
+      if (!hash.matches("sha256:[0-9a-f]{64}")) {
+        throw new IllegalArgumentException(where + ".hash: must be sha256:<64 lower-case hex digits> "
+            + "(java -jar switchboard.jar keygen)");
+      }
+      if (!(entry.getValue("name") instanceof String name) || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw new IllegalArgumentException(where + ".name: must be 1-64 characters of A-Z a-z 0-9 _ . -");
+      }
+      if (!names.add(name)) {
+        // The name is the key's identity: its client ids and its rate limit.
+        throw new IllegalArgumentException(where + ".name: another key is already named " + name);
       }
       Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-      for (Object scope : entry.getJsonArray("scopes", new JsonArray())) {
-        scopes.add(Scope.of(String.valueOf(scope)));
+      for (Object scope : Grants.list(entry.getValue("scopes", new JsonArray()), where + ".scopes")) {
+        try {
+          scopes.add(Scope.of(String.valueOf(scope)));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(where + ".scopes: " + e.getMessage());
+        }
       }
-      JsonObject topics = entry.getJsonObject("topics");
-      byHash.put(hash.substring(7), new Principal("key:" + entry.getString("name", "key-" + i), scopes,
-          patterns(topics, "subscribe"), patterns(topics, "publish"), null));
+      Grants grants = Grants.from(entry, "topics", Grants.Holder.API_KEY, where);
+      byHash.put(hash.substring(7), new Principal("key:" + name, scopes, grants, null));
     }
-  }
-
-  static List<TopicPattern> patterns(JsonObject topics, String direction) {
-    if (topics == null || topics.getJsonArray(direction) == null) {
-      return null;
-    }
-    return topics.getJsonArray(direction).stream().map(p -> TopicPattern.parse(String.valueOf(p))).toList();
   }
 
   boolean isEmpty() {

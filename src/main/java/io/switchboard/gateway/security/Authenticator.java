@@ -1,7 +1,6 @@
 package io.switchboard.gateway.security;
 
 import io.switchboard.core.Problem;
-import io.switchboard.core.TopicPattern;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,17 +16,27 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a bearer token into a {@link Principal}: an API key ({@code sbk_…}, known by its hash) or a
  * JWT (HS256 secret or RS256 / ES256 public keys, verified by vertx-auth-jwt). With neither
  * configured, auth is off and every caller is an admin (the hub then binds only to loopback).
  *
- * <p>JWT claims: {@code scope} (space-separated or an array; default publish and subscribe) and
- * the topics claim (default {@code topics}): a list of patterns for both directions, or
- * {@code {"subscribe": [...], "publish": [...]}}. A token without it may use no topic.
+ * <p>JWT claims: {@code scope} (space-separated or an array; default publish and subscribe), the
+ * topics claim (default {@code topics}) and the other {@link Grants} ({@code streams}, {@code queues},
+ * {@code commands}, {@code queries}). A token may use only what its claims grant.
+ *
+ * <p>A refused credential gets one answer, "invalid or expired credential", whatever the reason (an
+ * unknown key, a bad signature, a wrong issuer, expiry): the reason helps an attacker more than a
+ * user, so it goes to the log at debug level only.
  */
 public final class Authenticator {
+
+  static final String REFUSED = "invalid or expired credential";
+
+  private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
 
   private final ApiKeys keys;
   private final JWTAuth jwt;
@@ -41,12 +50,6 @@ public final class Authenticator {
     this.jwt = hasJwtKeys(jwtConf) ? JWTAuth.create(vertx, jwtOptions(jwtConf)) : null;
     this.topicsClaim = jwtConf == null ? "topics" : jwtConf.getString("topics_claim", "topics");
     this.scopesClaim = jwtConf == null ? "scope" : jwtConf.getString("scopes_claim", "scope");
-  }
-
-  /** Whether the configuration holds any credential, i.e. whether auth is on. */
-  public static boolean isConfigured(JsonObject conf) {
-    JsonObject auth = conf.getJsonObject("auth", new JsonObject());
-    return !auth.getJsonArray("api_keys", new JsonArray()).isEmpty() || hasJwtKeys(auth.getJsonObject("jwt"));
   }
 
   private static boolean hasJwtKeys(JsonObject jwt) {
@@ -96,14 +99,26 @@ public final class Authenticator {
     }
     if (token.startsWith(ApiKeys.PREFIX)) {
       Principal principal = keys.find(token);
-      return principal != null ? Future.succeededFuture(principal) : Future.failedFuture(unauthorized("unknown API key"));
+      return principal != null ? Future.succeededFuture(principal) : refused(remoteAddress, "unknown API key");
     }
     if (jwt == null) {
-      return Future.failedFuture(unauthorized("not an API key, and JWTs are not configured"));
+      return refused(remoteAddress, "not an API key, and JWTs are not configured");
     }
     return jwt.authenticate(new TokenCredentials(token))
-        .recover(e -> Future.failedFuture(unauthorized("invalid token: " + e.getMessage())))
-        .map(this::fromJwt);
+        .recover(e -> refused(remoteAddress, "JWT refused: " + e.getMessage()))
+        .compose(user -> {
+          try {
+            return Future.succeededFuture(fromJwt(user));
+          } catch (IllegalArgumentException | ClassCastException badClaim) {
+            return refused(remoteAddress, "JWT of " + user.principal().getString("sub") + " has an invalid claim: "
+                + badClaim.getMessage());
+          }
+        });
+  }
+
+  private static <T> Future<T> refused(String remoteAddress, String reason) {
+    log.debug("credential from {} refused: {}", remoteAddress, reason);
+    return Future.failedFuture(unauthorized(REFUSED));
   }
 
   private Principal fromJwt(User user) {
@@ -123,26 +138,9 @@ public final class Authenticator {
         }
       }
     }
-    Object topics = claims.getValue(topicsClaim);
-    List<TopicPattern> subscribe;
-    List<TopicPattern> publish;
-    if (topics instanceof JsonArray both) {
-      subscribe = patterns(both);
-      publish = subscribe;
-    } else if (topics instanceof JsonObject split) {
-      subscribe = patterns(split.getJsonArray("subscribe", new JsonArray()));
-      publish = patterns(split.getJsonArray("publish", new JsonArray()));
-    } else {
-      subscribe = List.of();
-      publish = List.of();
-    }
     Long exp = claims.getLong("exp");
-    return new Principal("jwt:" + claims.getString("sub", "anonymous"), scopes, subscribe, publish,
-        exp == null ? null : Instant.ofEpochSecond(exp));
-  }
-
-  private static List<TopicPattern> patterns(JsonArray array) {
-    return array.stream().map(p -> TopicPattern.parse(String.valueOf(p))).toList();
+    return new Principal("jwt:" + claims.getString("sub", "anonymous"), scopes,
+        Grants.from(claims, topicsClaim, Grants.Holder.TOKEN, "claims"), exp == null ? null : Instant.ofEpochSecond(exp));
   }
 
   static Problem unauthorized(String detail) {

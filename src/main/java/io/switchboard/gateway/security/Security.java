@@ -59,6 +59,14 @@ public final class Security {
     return principal;
   }
 
+  /**
+   * Checks the event-bus request a route is about to make for its caller ({@link AccessPolicy#requireRequest}):
+   * a 403 problem when the caller's grants do not cover it.
+   */
+  public static void authorize(RoutingContext ctx, String address, Object request) {
+    AccessPolicy.requireRequest(principal(ctx), address, request);
+  }
+
   public Future<Principal> authenticate(String token, String remoteAddress) {
     return authenticator.authenticate(token, remoteAddress);
   }
@@ -86,12 +94,22 @@ public final class Security {
     }
   }
 
-  /** For the launcher: whether any credential is configured. */
-  public static boolean credentialsConfigured(JsonObject conf) {
-    return Authenticator.isConfigured(conf);
+  /**
+   * For the launcher, before anything is deployed: the API keys and their grants, the allowed hosts
+   * and origins are well formed.
+   * Throws IllegalArgumentException naming the field at fault.
+   */
+  public static void validate(JsonObject conf) {
+    Object auth = conf.getValue("auth");
+    Object keys = auth instanceof JsonObject a ? a.getValue("api_keys") : null;
+    if (keys != null && !(keys instanceof io.vertx.core.json.JsonArray)) {
+      throw new IllegalArgumentException("auth.api_keys: must be a list");
+    }
+    new ApiKeys(keys == null ? new io.vertx.core.json.JsonArray() : (io.vertx.core.json.JsonArray) keys);
+    BrowserSettings.from(conf);
   }
 
-  static Problem forbidden(String detail) {
+  public static Problem forbidden(String detail) {
     return new Problem(403, "forbidden", "Forbidden", detail);
   }
 }
