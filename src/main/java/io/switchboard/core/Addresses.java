@@ -139,4 +139,23 @@ public final class Addresses {
   public static String query(String name) {
     return QUERY_PREFIX + name;
   }
+
+  // ------------------------------------------------------------------ consumer groups (README "Consumer groups")
+
+  /**
+   * Request {@code {"action": "put"|"get"|"spec"|"list"|"delete"|"parked"|"replay"|"drop", "group"?, …}}:
+   * consumer-group administration, answered by any node's groups verticle.
+   */
+  public static final String GROUPS_ADMIN = "switchboard.groups.admin";
+
+  /** Published when a group is created, changed or deleted: {@code {"group"}}. */
+  public static final String GROUPS_CHANGED = "switchboard.groups.changed";
+
+  /**
+   * The coordinator of one group, wherever it runs: request {@code {"action": "fetch"|"ack"|"nack"|"leave"|"status"|…,
+   * "consumer", …}} (see groups/Coordinator).
+   */
+  public static String groupCoordinator(String group) {
+    return "switchboard.groups.group." + group;
+  }
 }

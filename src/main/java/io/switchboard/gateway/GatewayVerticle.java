@@ -88,6 +88,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     new MessagingRoutes(vertx, conf).mount(router);
     new OrderRoutes(vertx).mount(router);
     new ProjectionRoutes(vertx).mount(router);
+    new SubscriptionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);

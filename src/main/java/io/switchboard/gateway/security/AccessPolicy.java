@@ -35,6 +35,9 @@ public final class AccessPolicy {
     rule(HttpMethod.POST, "/api/v1/topics/[^/]+|/api/v1/clients/[^/]+/messages|/api/v1/rooms/[^/]+/messages"
         + "|/api/v1/queues/[^/]+/messages|/api/v1/streams/[^/]+/events|/api/v1/orders|/api/v1/orders/[^/]+/ship", Need.PUBLISH);
     rule(HttpMethod.PUT, "/api/v1/streams/[^/]+/snapshot", Need.PUBLISH);
+    // Consuming a group: any credential with the subscribe scope; the route checks the read rules
+    // on the group's source. Creating, changing and inspecting groups needs admin (the default).
+    rule(HttpMethod.POST, "/api/v1/subscriptions/[^/]+/(fetch|ack|nack)", Need.SUBSCRIBE);
   }
 
   private void open(HttpMethod method, String path) {

@@ -1,0 +1,333 @@
+package io.switchboard.groups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.Http;
+import io.switchboard.testing.TestDatabase;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Consumer groups over real HTTP (pull consumers written with the JDK's client), once per
+ * database ({@link GroupsPostgresIT}, {@link GroupsH2IT}). Each test uses groups and streams of
+ * its own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class GroupsContract {
+
+  static final Duration WAIT = Duration.ofSeconds(20);
+  static final String JSON = "application/json";
+
+  TestDatabase database;
+  TestHub hub;
+
+  abstract TestDatabase.Kind kind();
+
+  @BeforeAll
+  void start() {
+    database = TestDatabase.create(kind());
+    hub = TestHub.start(database.conf.copy()
+            .put("eventstore", new JsonObject().put("poll_ms", 200))
+            .put("groups", new JsonObject().put("lock_retry_ms", 200).put("consumer_timeout_ms", 1500).put("poll_ms", 200)),
+        "gateway", "topic-router", "event-store", "groups");
+  }
+
+  @AfterAll
+  void stop() {
+    try {
+      if (hub != null) {
+        hub.close();
+      }
+    } finally {
+      database.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  HttpResponse<String> call(String method, String path, Object body) {
+    return Http.method(method, hub.uri(path), body == null ? null : body instanceof String s ? s : ((JsonObject) body).encode(),
+        "Content-Type", JSON);
+  }
+
+  JsonObject ok(HttpResponse<String> response) {
+    assertThat(response.statusCode()).as(response.body()).isBetween(200, 201);
+    return Http.json(response);
+  }
+
+  void createGroup(String group, JsonObject spec) {
+    HttpResponse<String> created = call("PUT", "/api/v1/subscriptions/" + group, spec);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    await(() -> "running".equals(ok(call("GET", "/api/v1/subscriptions/" + group, null)).getString("status")), "a coordinator");
+  }
+
+  List<Long> append(String stream, String type, int count) {
+    List<Long> positions = new ArrayList<>();
+    for (int i = 0; i < count; i += 100) {
+      JsonArray events = new JsonArray();
+      for (int k = i; k < Math.min(count, i + 100); k++) {
+        events.add(new JsonObject().put("type", type).put("data", new JsonObject().put("n", k)));
+      }
+      JsonObject appended = ok(call("POST", "/api/v1/streams/" + stream + "/events", events.encode()));
+      long last = appended.getLong("position");
+      for (long p = last - events.size() + 1; p <= last; p++) {
+        positions.add(p);
+      }
+    }
+    return positions;
+  }
+
+  JsonArray fetch(String group, String consumer, int max, int waitMs) {
+    return ok(call("POST", "/api/v1/subscriptions/" + group + "/fetch?consumer=" + consumer + "&max=" + max + "&wait_ms=" + waitMs,
+        null)).getJsonArray("deliveries");
+  }
+
+  HttpResponse<String> ack(String group, String consumer, List<String> ids) {
+    return call("POST", "/api/v1/subscriptions/" + group + "/ack",
+        new JsonObject().put("consumer", consumer).put("ids", new JsonArray(new ArrayList<>(ids))));
+  }
+
+  HttpResponse<String> nack(String group, String consumer, List<String> ids, String action, String reason) {
+    return call("POST", "/api/v1/subscriptions/" + group + "/nack", new JsonObject().put("consumer", consumer)
+        .put("ids", new JsonArray(new ArrayList<>(ids))).put("action", action).put("reason", reason));
+  }
+
+  static List<String> ids(JsonArray deliveries) {
+    List<String> ids = new ArrayList<>();
+    deliveries.forEach(d -> ids.add(((JsonObject) d).getString("delivery_id")));
+    return ids;
+  }
+
+  JsonObject status(String group) {
+    return ok(call("GET", "/api/v1/subscriptions/" + group, null));
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
+
+  static void assertProblem(HttpResponse<String> response, int status, String code) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(Http.json(response).getString("type")).isEqualTo("urn:switchboard:problem:" + code);
+  }
+
+  // ------------------------------------------------------------------ tests
+
+  @Test
+  void threeConsumersSeeEachEventOnceWhileAllAckAndTheCheckpointReachesTheEnd() throws Exception {
+    createGroup("three", new JsonObject().put("category", "three").put("start", "beginning").put("max_in_flight", 20));
+    List<Long> positions = append("three-a", "three.happened", 150);
+    positions.addAll(append("three-b", "three.happened", 150));
+    append("other-x", "three.happened", 10); // another category: not the group's
+    Map<Long, String> seenBy = new ConcurrentHashMap<>();
+    List<Long> duplicates = new CopyOnWriteArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        String consumer = "worker-" + w;
+        workers.add(pool.submit(() -> {
+          while (seenBy.size() < positions.size()) {
+            JsonArray deliveries = fetch("three", consumer, 10, 500);
+            for (Object d : deliveries) {
+              long position = ((JsonObject) d).getJsonObject("event").getLong("position");
+              if (seenBy.putIfAbsent(position, consumer) != null) {
+                duplicates.add(position);
+              }
+            }
+            if (!deliveries.isEmpty()) {
+              assertThat(ack("three", consumer, ids(deliveries)).statusCode()).isEqualTo(200);
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> worker : workers) {
+        worker.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(duplicates).isEmpty();
+    assertThat(seenBy.keySet()).containsExactlyInAnyOrderElementsOf(positions);
+    assertThat(new java.util.HashSet<>(seenBy.values())).hasSize(3);
+    await(() -> status("three").getLong("checkpoint") >= positions.get(positions.size() - 1), "the checkpoint passes the last event");
+    JsonObject status = status("three");
+    assertThat(status.getInteger("in_flight")).isZero();
+    assertThat(status.getJsonArray("consumers")).hasSize(3);
+    assertThat(status.getLong("lag_events")).isLessThanOrEqualTo(10); // at most the other category's events, not yet read past
+  }
+
+  @Test
+  void aConsumerThatGoesSilentMidBatchHasItsEventsRedeliveredToAnotherWithTheSameIdsAndTheNextAttempt() {
+    createGroup("silent", new JsonObject().put("stream", "silent-1").put("start", "beginning").put("ack_timeout_ms", 60_000));
+    append("silent-1", "silent.x", 10);
+    JsonArray taken = fetch("silent", "doomed", 6, 2000);
+    assertThat(taken).hasSize(6);
+    assertThat(taken.getJsonObject(0).getInteger("attempt")).isEqualTo(1);
+    List<String> doomedIds = ids(taken);
+    // "doomed" never acks and never comes back: after groups.consumer_timeout_ms its events go to the survivor.
+    Map<String, Integer> attempts = new HashMap<>();
+    await(() -> {
+      JsonArray got = fetch("silent", "survivor", 100, 500);
+      got.forEach(d -> attempts.put(((JsonObject) d).getString("delivery_id"), ((JsonObject) d).getInteger("attempt")));
+      if (!got.isEmpty()) {
+        assertThat(ack("silent", "survivor", ids(got)).statusCode()).isEqualTo(200);
+      }
+      return attempts.size() == 10;
+    }, "all ten events at the survivor");
+    doomedIds.forEach(id -> assertThat(attempts.get(id)).as("attempt of %s", id).isEqualTo(2));
+    assertThat(attempts.values().stream().filter(a -> a == 1).count()).isEqualTo(4);
+    // The doomed consumer's late ack is refused: it no longer holds them.
+    assertProblem(ack("silent", "doomed", doomedIds.subList(0, 1)), 404, "unknown-delivery");
+  }
+
+  @Test
+  void aNackParkParksTheEventWhichReplayHandsBackAndAnAckClears() {
+    createGroup("park", new JsonObject().put("stream", "park-1").put("start", "beginning").put("max_retries", 1)
+        .put("retry_backoff_ms", 0));
+    append("park-1", "park.x", 3);
+    JsonArray first = fetch("park", "c", 3, 2000);
+    assertThat(first).hasSize(3);
+    String parkedId = first.getJsonObject(0).getString("delivery_id");
+    String retriedId = first.getJsonObject(1).getString("delivery_id");
+    assertThat(nack("park", "c", List.of(parkedId), "park", "cannot handle it").statusCode()).isEqualTo(200);
+    assertThat(ack("park", "c", List.of(first.getJsonObject(2).getString("delivery_id"))).statusCode()).isEqualTo(200);
+    // Retried once (max_retries 1), failed again: parked too, and nothing blocks the group.
+    assertThat(nack("park", "c", List.of(retriedId), "retry", "flaky").statusCode()).isEqualTo(200);
+    JsonArray again = fetch("park", "c", 3, 2000);
+    assertThat(ids(again)).containsExactly(retriedId);
+    assertThat(again.getJsonObject(0).getInteger("attempt")).isEqualTo(2);
+    assertThat(nack("park", "c", List.of(retriedId), "retry", "flaky again").statusCode()).isEqualTo(200);
+    await(() -> status("park").getLong("parked") == 2 && status("park").getLong("lag_events") == 0, "two parked, none pending");
+
+    JsonObject parked = ok(call("GET", "/api/v1/subscriptions/park/parked", null));
+    assertThat(parked.getLong("total")).isEqualTo(2);
+    JsonObject one = parked.getJsonArray("parked").getJsonObject(0);
+    assertThat(one.getString("id")).isEqualTo(parkedId);
+    assertThat(one.getString("reason")).isEqualTo("cannot handle it");
+    assertThat(one.getInteger("attempts")).isEqualTo(1);
+    JsonObject two = parked.getJsonArray("parked").getJsonObject(1);
+    assertThat(two.getString("reason")).contains("retries exhausted").contains("flaky again");
+    assertThat(two.getInteger("attempts")).isEqualTo(2);
+
+    // Replay one by id: delivered again with the same id, acked, gone from the parked list.
+    assertThat(ok(call("POST", "/api/v1/subscriptions/park/parked/replay", new JsonObject().put("ids", new JsonArray().add(parkedId))))
+        .getInteger("replayed")).isEqualTo(1);
+    JsonArray replayed = fetch("park", "c", 10, 2000);
+    assertThat(ids(replayed)).containsExactly(parkedId);
+    assertThat(ack("park", "c", List.of(parkedId)).statusCode()).isEqualTo(200);
+    JsonObject left = ok(call("GET", "/api/v1/subscriptions/park/parked", null));
+    assertThat(left.getLong("total")).isEqualTo(1);
+    assertThat(left.getJsonArray("parked").getJsonObject(0).getString("id")).isEqualTo(retriedId);
+    // Drop the rest.
+    assertThat(ok(call("POST", "/api/v1/subscriptions/park/parked/drop", new JsonObject())).getInteger("dropped")).isEqualTo(1);
+    assertThat(ok(call("GET", "/api/v1/subscriptions/park/parked", null)).getLong("total")).isZero();
+    assertThat(status("park").getLong("parked")).isZero();
+  }
+
+  @Test
+  void byStreamKeepsEachStreamsOrderAndOneEventOfAStreamInFlightAcrossConsumersComingAndGoing() {
+    createGroup("ordered", new JsonObject().put("category", "ordered").put("start", "beginning").put("strategy", "by_stream"));
+    for (String s : List.of("ordered-a", "ordered-b", "ordered-c")) {
+      append(s, "ordered.x", 15);
+    }
+    Map<String, List<Long>> acked = new HashMap<>();
+    AtomicInteger round = new AtomicInteger();
+    await(() -> {
+      int r = round.incrementAndGet();
+      // Consumers come and go: a new pair of names every few rounds; one of each pair leaves without acking.
+      String stays = "stay-" + (r / 3);
+      String flaky = "flaky-" + (r / 3);
+      JsonArray mine = fetch("ordered", stays, 10, 300);
+      JsonArray theirs = fetch("ordered", flaky, 10, 0);
+      Map<String, Integer> inFlightPerStream = new HashMap<>();
+      for (JsonArray batch : List.of(mine, theirs)) {
+        batch.forEach(d -> inFlightPerStream.merge(((JsonObject) d).getJsonObject("event").getString("stream"), 1, Integer::sum));
+      }
+      assertThat(inFlightPerStream.values()).allMatch(n -> n == 1);
+      for (Object d : mine) {
+        JsonObject event = ((JsonObject) d).getJsonObject("event");
+        acked.computeIfAbsent(event.getString("stream"), k -> new ArrayList<>()).add(event.getLong("version"));
+      }
+      if (!mine.isEmpty()) {
+        assertThat(ack("ordered", stays, ids(mine)).statusCode()).isEqualTo(200);
+      }
+      if (!theirs.isEmpty()) {
+        // the flaky one leaves (its WebSocket closes, say): its events go back at once
+        assertThat(nack("ordered", flaky, ids(theirs), "retry", "leaving").statusCode()).isEqualTo(200);
+      }
+      return acked.values().stream().mapToInt(List::size).sum() == 45;
+    }, "45 events acked");
+    for (List<Long> versions : acked.values()) {
+      assertThat(versions).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L);
+    }
+  }
+
+  @Test
+  void badInputGetsPreciseProblems() {
+    assertProblem(call("POST", "/api/v1/subscriptions/nope/fetch", null), 404, "unknown-group");
+    assertProblem(call("GET", "/api/v1/subscriptions/nope", null), 404, "unknown-group");
+    assertProblem(call("PUT", "/api/v1/subscriptions/bad", new JsonObject().put("strategy", "random")), 422, "invalid-subscription");
+    assertProblem(call("PUT", "/api/v1/subscriptions/bad", new JsonObject().put("max_in_flight", 0)), 422, "invalid-subscription");
+    assertProblem(call("PUT", "/api/v1/subscriptions/b%20d", new JsonObject()), 400, "invalid-group-name");
+    createGroup("errors", new JsonObject().put("stream", "errors-1").put("start", "beginning"));
+    assertProblem(call("POST", "/api/v1/subscriptions/errors/fetch?max=100000", null), 400, "limit-exceeded");
+    append("errors-1", "errors.x", 2);
+    JsonArray mine = fetch("errors", "one", 1, 2000);
+    assertThat(mine).hasSize(1);
+    assertProblem(ack("errors", "two", ids(mine)), 409, "foreign-delivery");
+    assertProblem(ack("errors", "one", List.of("999999")), 404, "unknown-delivery");
+    assertProblem(nack("errors", "one", ids(mine), "explode", null), 400, "invalid-nack-action");
+    HttpResponse<String> partly = ack("errors", "one", List.of(ids(mine).get(0), "424242"));
+    assertProblem(partly, 404, "unknown-delivery");
+    assertThat(Http.json(partly).getJsonArray("acked")).containsExactly(ids(mine).get(0));
+    assertThat(ok(call("DELETE", "/api/v1/subscriptions/errors", null).statusCode() == 204
+        ? Http.get(hub.uri("/api/v1/subscriptions")) : null).getJsonArray("subscriptions").stream()
+        .map(s -> ((JsonObject) s).getString("group"))).doesNotContain("errors");
+  }
+
+  @Test
+  void aTypeFilterSkipsWhatItDoesNotMatchWithoutHoldingTheCheckpoint() {
+    createGroup("typed", new JsonObject().put("category", "typed").put("types", new JsonArray().add("typed.wanted"))
+        .put("start", "beginning"));
+    append("typed-1", "typed.wanted", 2);
+    List<Long> unwanted = append("typed-1", "typed.unwanted", 5);
+    JsonArray got = fetch("typed", "c", 10, 2000);
+    assertThat(got).hasSize(2);
+    assertThat(ack("typed", "c", ids(got)).statusCode()).isEqualTo(200);
+    await(() -> status("typed").getLong("checkpoint") >= unwanted.get(unwanted.size() - 1), "the checkpoint passes unwanted events");
+  }
+}
