@@ -29,7 +29,7 @@ final class WebSocketRoutes {
     this.security = security;
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
-        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates());
+        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       String frame = m.body().getJsonObject("frame").encode();
       connections.forEach(c -> c.sendFrame(frame));

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.TestDatabase;
 import io.switchboard.testing.TestHub;
+import io.switchboard.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -329,5 +331,55 @@ abstract class GroupsContract {
     assertThat(got).hasSize(2);
     assertThat(ack("typed", "c", ids(got)).statusCode()).isEqualTo(200);
     await(() -> status("typed").getLong("checkpoint") >= unwanted.get(unwanted.size() - 1), "the checkpoint passes unwanted events");
+  }
+
+  @Test
+  void aWebSocketConsumerThatDropsMidBatchHasItsDeliveriesRedeliveredToTheOthersWithTheSameIdsAndTheNextAttempt() {
+    createGroup("sockets", new JsonObject().put("stream", "sockets-1").put("start", "beginning").put("max_in_flight", 5)
+        .put("ack_timeout_ms", 60_000));
+    append("sockets-1", "sockets.x", 20);
+    Duration frame = Duration.ofSeconds(10);
+    Map<String, Integer> attempts = new HashMap<>();
+    List<String> doomedIds;
+    try (WsClient doomed = WsClient.connect(URI.create("ws://127.0.0.1:" + hub.port + "/ws/doomed"))) {
+      doomed.send(new JsonObject().put("type", "consume").put("group", "sockets").put("ref", 1));
+      assertThat(doomed.next("consuming", frame).getInteger("ref")).isEqualTo(1);
+      JsonArray held = doomed.next("deliveries", frame).getJsonArray("deliveries");
+      assertThat(held).hasSize(5); // max_in_flight
+      doomedIds = ids(held);
+      doomed.abort(); // killed mid-batch: nothing acked
+    }
+    try (WsClient a = WsClient.connect(URI.create("ws://127.0.0.1:" + hub.port + "/ws/a"));
+         WsClient b = WsClient.connect(URI.create("ws://127.0.0.1:" + hub.port + "/ws/b"))) {
+      for (WsClient c : List.of(a, b)) {
+        c.send(new JsonObject().put("type", "consume").put("group", "sockets"));
+        c.next("consuming", frame);
+      }
+      await(() -> {
+        for (WsClient c : List.of(a, b)) {
+          JsonObject got;
+          try {
+            got = c.next("deliveries", Duration.ofMillis(200));
+          } catch (AssertionError none) {
+            continue;
+          }
+          JsonArray deliveries = got.getJsonArray("deliveries");
+          for (Object d : deliveries) {
+            JsonObject delivery = (JsonObject) d;
+            assertThat(attempts.put(delivery.getString("delivery_id"), delivery.getInteger("attempt"))).as("delivered twice").isNull();
+          }
+          c.send(new JsonObject().put("type", "ack").put("ids", new JsonArray(ids(deliveries))));
+        }
+        return attempts.size() == 20;
+      }, "20 events delivered to the two live sockets");
+      doomedIds.forEach(id -> assertThat(attempts.get(id)).isEqualTo(2));
+      // An ack of what this socket does not hold is an error frame, the socket stays open.
+      a.send(new JsonObject().put("type", "ack").put("ids", new JsonArray().add("123456789")).put("ref", "x"));
+      JsonObject error = a.next("error", frame);
+      assertThat(error.getString("code")).isEqualTo("unknown-delivery");
+      assertThat(error.getJsonArray("unknown")).containsExactly("123456789");
+    }
+    await(() -> status("sockets").getJsonArray("consumers").isEmpty() && status("sockets").getInteger("in_flight") == 0,
+        "closed sockets leave the group");
   }
 }
