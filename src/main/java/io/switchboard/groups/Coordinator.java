@@ -228,7 +228,8 @@ final class Coordinator {
 
   private Problem noCoordinator() {
     return new Problem(503, "no-coordinator", "Service unavailable", "group " + spec.name()
-        + " is changing coordinator; try again (a node takes it within " + settings.lockRetryMs() + " ms)");
+        + " is changing coordinator; try again (a node takes it within " + settings.lockRetryMs() + " ms)",
+        new JsonObject().put("retry_after", 1));
   }
 
   private void registerMeters() {
