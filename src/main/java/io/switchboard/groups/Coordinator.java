@@ -139,6 +139,8 @@ final class Coordinator {
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
   private long parkedCount;
   private boolean reading;
+  /** An append was announced while a read was under way: read again after it (it may have missed it). */
+  private boolean readAgain;
   private boolean caughtUp;
   private boolean flushing;
   private boolean dirty;
@@ -268,6 +270,9 @@ final class Coordinator {
     String category = spec.readCategory();
     if (category == null || category.equals(announcement.getString("category"))) {
       caughtUp = false;
+      if (reading) {
+        readAgain = true;
+      }
       read();
     }
   }
@@ -292,6 +297,7 @@ final class Coordinator {
       return;
     }
     reading = true;
+    readAgain = false;
     JsonObject request = new JsonObject().put("stream", StreamNames.ALL).put("from_position", readFrontier + 1)
         .put("limit", settings.readBatch());
     if (spec.readCategory() != null) {
@@ -321,7 +327,7 @@ final class Coordinator {
         window.put(position, new Entry(position, event, false, 0));
       }
       advanceCheckpoint();
-      caughtUp = events.size() < settings.readBatch();
+      caughtUp = events.size() < settings.readBatch() && !readAgain;
       dispatch();
       read();
     });

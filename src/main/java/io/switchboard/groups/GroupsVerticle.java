@@ -40,6 +40,8 @@ public final class GroupsVerticle extends VerticleBase {
 
   private final Map<String, Coordinator> coordinators = new HashMap<>();
   private final Set<String> starting = new HashSet<>();
+  /** The definitions as last listed (every lock round, and on each change): consumers' checks read them here. */
+  private Map<String, GroupSpec> known = Map.of();
   private GroupSettings settings;
   private Database db;
   private GroupStore store;
@@ -98,6 +100,7 @@ public final class GroupsVerticle extends VerticleBase {
       return;
     }
     locks.check().compose(v -> store.list()).onSuccess(groups -> {
+      known = groups;
       for (GroupSpec spec : groups.values()) {
         String name = spec.name();
         Coordinator running = coordinators.get(name);
@@ -150,6 +153,13 @@ public final class GroupsVerticle extends VerticleBase {
     // Only a coordinator whose definition changed (or was deleted) restarts: a PUT that repeats
     // the definition leaves consumers undisturbed.
     store.get(name).onSuccess(spec -> {
+      Map<String, GroupSpec> updated = new java.util.HashMap<>(known);
+      if (spec == null) {
+        updated.remove(name);
+      } else {
+        updated.put(name, spec);
+      }
+      known = updated;
       Coordinator running = coordinators.get(name);
       if (running != null && !running.spec().equals(spec)) {
         restart(name);
@@ -177,7 +187,11 @@ public final class GroupsVerticle extends VerticleBase {
         case "list" -> list();
         case "put" -> put(GroupSpec.parse(GroupSpec.validName(body.getValue("group")), body.getValue("spec")));
         case "get" -> known(body, spec -> withStatus(spec));
-        case "spec" -> known(body, spec -> Future.succeededFuture(describe(spec)));
+        case "spec" -> {
+          // Asked before every fetch, ack and nack: answered from memory (at most groups.lock_retry_ms old).
+          GroupSpec cached = known.get(String.valueOf(body.getValue("group")));
+          yield cached != null ? Future.succeededFuture(describe(cached)) : known(body, spec -> Future.succeededFuture(describe(spec)));
+        }
         case "delete" -> delete(GroupSpec.validName(body.getValue("group")));
         case "parked" -> known(body, spec -> parked(spec, body));
         case "replay", "drop" -> known(body, spec -> coordinator(spec.name(), body));
