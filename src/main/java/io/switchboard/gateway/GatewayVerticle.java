@@ -38,6 +38,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
+  private GroupBridge groupBridge;
 
   @Override
   public Future<?> start() {
@@ -91,7 +92,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     new SubscriptionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
-    new SockJsBridge(vertx, conf, security).mount(router);
+    groupBridge = new GroupBridge(vertx);
+    groupBridge.install();
+    new SockJsBridge(vertx, conf, security, groupBridge).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
@@ -130,6 +133,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     }
     if (streams != null) {
       streams.closeAll();
+    }
+    if (groupBridge != null) {
+      groupBridge.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

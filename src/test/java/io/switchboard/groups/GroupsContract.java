@@ -3,6 +3,8 @@ package io.switchboard.groups;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.testing.Http;
+import io.switchboard.testing.NodeClients;
+import io.switchboard.testing.TcpBridgeClient;
 import io.switchboard.testing.TestDatabase;
 import io.switchboard.testing.TestHub;
 import io.switchboard.testing.WsClient;
@@ -41,16 +43,19 @@ abstract class GroupsContract {
 
   TestDatabase database;
   TestHub hub;
+  int tcpPort;
 
   abstract TestDatabase.Kind kind();
 
   @BeforeAll
   void start() {
     database = TestDatabase.create(kind());
+    tcpPort = TestHub.freePort();
     hub = TestHub.start(database.conf.copy()
+            .put("tcp_bridge", new JsonObject().put("port", tcpPort))
             .put("eventstore", new JsonObject().put("poll_ms", 200))
             .put("groups", new JsonObject().put("lock_retry_ms", 200).put("consumer_timeout_ms", 1500).put("poll_ms", 200)),
-        "gateway", "topic-router", "event-store", "groups");
+        "gateway", "topic-router", "event-store", "groups", "tcp-bridge");
   }
 
   @AfterAll
@@ -381,5 +386,67 @@ abstract class GroupsContract {
     }
     await(() -> status("sockets").getJsonArray("consumers").isEmpty() && status("sockets").getInteger("in_flight") == 0,
         "closed sockets leave the group");
+  }
+
+  @Test
+  void tcpBridgeClientsConsumeThroughAnAddressOfTheirOwnAndAckWithRequests() throws Exception {
+    createGroup("bridged", new JsonObject().put("stream", "bridged-1").put("start", "beginning").put("max_in_flight", 4)
+        .put("ack_timeout_ms", 60_000));
+    append("bridged-1", "bridged.x", 8);
+    String inbox = "switchboard.groups.deliveries." + java.util.UUID.randomUUID();
+    List<String> doomedIds;
+    try (TcpBridgeClient doomed = new TcpBridgeClient(tcpPort)) {
+      doomed.write(TcpBridgeClient.frame("register", inbox, null));
+      doomed.write(TcpBridgeClient.frame("send", "switchboard.groups.consume", null).put("replyAddress", "r-1")
+          .put("body", new JsonObject().put("group", "bridged").put("address", inbox)));
+      JsonObject deliveries = null;
+      for (int i = 0; i < 3 && deliveries == null; i++) {
+        JsonObject frame = doomed.read();
+        if (inbox.equals(frame.getString("address"))) {
+          deliveries = frame.getJsonObject("body");
+        }
+      }
+      assertThat(deliveries).isNotNull();
+      assertThat(deliveries.getJsonArray("deliveries")).hasSize(4);
+      doomedIds = ids(deliveries.getJsonArray("deliveries"));
+    } // the socket closes without an ack: its four go to the next consumer at once
+    Map<String, Integer> attempts = new HashMap<>();
+    try (TcpBridgeClient client = new TcpBridgeClient(tcpPort)) {
+      String mine = "switchboard.groups.deliveries." + java.util.UUID.randomUUID();
+      client.write(TcpBridgeClient.frame("register", mine, null));
+      client.write(TcpBridgeClient.frame("send", "switchboard.groups.consume", null).put("replyAddress", "c-1")
+          .put("body", new JsonObject().put("group", "bridged").put("address", mine)));
+      int acks = 0;
+      while (attempts.size() < 8) {
+        JsonObject frame = client.read();
+        if (mine.equals(frame.getString("address"))) {
+          JsonArray got = frame.getJsonObject("body").getJsonArray("deliveries");
+          got.forEach(d -> attempts.put(((JsonObject) d).getString("delivery_id"), ((JsonObject) d).getInteger("attempt")));
+          client.write(TcpBridgeClient.frame("send", "switchboard.groups.ack", null).put("replyAddress", "a-" + ++acks)
+              .put("body", new JsonObject().put("group", "bridged").put("ids", new JsonArray(ids(got)))));
+        } else if ("a-1".equals(frame.getString("address"))) {
+          assertThat(frame.getJsonObject("body").getInteger("acked")).isEqualTo(4);
+        }
+      }
+      doomedIds.forEach(id -> assertThat(attempts.get(id)).isEqualTo(2));
+      // an unknown group is the request's failure, not a silent nothing
+      client.write(TcpBridgeClient.frame("send", "switchboard.groups.consume", null).put("replyAddress", "bad")
+          .put("body", new JsonObject().put("group", "no-such-group").put("address", mine)));
+      JsonObject refused;
+      do {
+        refused = client.read();
+      } while (!"bad".equals(refused.getString("address")));
+      assertThat(refused.getString("type")).isEqualTo("err");
+      assertThat(refused.getInteger("failureCode")).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void sockJsBridgeClientsConsumeWithTheOfficialClient() {
+    createGroup("sockjs", new JsonObject().put("stream", "sockjs-1").put("start", "beginning").put("max_in_flight", 3)
+        .put("ack_timeout_ms", 60_000));
+    append("sockjs-1", "sockjs.x", 9);
+    String output = NodeClients.run(Duration.ofSeconds(60), "groups-sockjs.mjs", "http://127.0.0.1:" + hub.port, "sockjs", "9");
+    assertThat(output).contains("OK groups-sockjs 9 3");
   }
 }

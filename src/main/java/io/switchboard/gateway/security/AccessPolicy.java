@@ -66,6 +66,8 @@ public final class AccessPolicy {
       case Addresses.EVENTSTORE_STREAMS ->
           principal.requireRead(StreamNames.ALL, request.getValue("category") instanceof String c ? c : null);
       case Addresses.QUEUE_PUBLISH -> principal.requireQueue(text(request, "queue"));
+      // the read rules on the group's source are checked by the bridge once it knows the source
+      case Addresses.GROUPS_CONSUME, Addresses.GROUPS_ACK, Addresses.GROUPS_NACK -> principal.require(Scope.SUBSCRIBE);
       case Addresses.TOPICS_PUBLISH -> principal.requirePublish(text(request, "topic"));
       case Addresses.TOPICS_WATCH -> {
         if (request.getValue("topics") instanceof JsonArray topics) {
