@@ -195,6 +195,9 @@ abstract class GroupsContract {
     assertThat(status.getInteger("in_flight")).isZero();
     assertThat(status.getJsonArray("consumers")).hasSize(3);
     assertThat(status.getLong("lag_events")).isLessThanOrEqualTo(10); // at most the other category's events, not yet read past
+    String metrics = Http.get(hub.uri("/metrics")).body();
+    assertThat(metrics).contains("switchboard_groups_acked_total{group=\"three\"} 300.0")
+        .contains("switchboard_groups_in_flight{group=\"three\"} 0.0").contains("switchboard_groups_lag_events{group=\"three\"}");
   }
 
   @Test
