@@ -673,10 +673,9 @@ final class Coordinator {
       checkpoint = next;
       doneAbove.headSet(checkpoint, true).clear();
       dirty = true;
-      if (caughtUp && window.size() < settings.maxWindow()) {
-        read();
-      }
     }
+    // Room in the window again (or news): read on at once rather than at the next tick.
+    read();
   }
 
   /** Writes the checkpoint and parked changes; completes once what was done before this call is written. */

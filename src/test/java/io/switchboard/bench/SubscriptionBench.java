@@ -199,6 +199,9 @@ public final class SubscriptionBench {
       Thread.sleep(50);
     }
     List<Long> lagsMicros = java.util.Collections.synchronizedList(new ArrayList<>());
+    // by sent_us: when the append was answered, and when the event was delivered
+    java.util.Map<Long, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Map<Long, Long> deliveredAt = new java.util.concurrent.ConcurrentHashMap<>();
     WebSocket socket = await(ws.connect("/ws"));
     socket.textMessageHandler(text -> {
       JsonObject frame = new JsonObject(text);
@@ -207,7 +210,10 @@ public final class SubscriptionBench {
         for (Object d : frame.getJsonArray("deliveries")) {
           JsonObject delivery = (JsonObject) d;
           ids.add(delivery.getString("delivery_id"));
-          lagsMicros.add(System.nanoTime() / 1000 - delivery.getJsonObject("event").getJsonObject("data").getLong("sent_us"));
+          long sentUs = delivery.getJsonObject("event").getJsonObject("data").getLong("sent_us");
+          long nowUs = System.nanoTime() / 1000;
+          lagsMicros.add(nowUs - sentUs);
+          deliveredAt.put(sentUs, nowUs);
         }
         socket.writeTextMessage(new JsonObject().put("type", "ack").put("ids", ids).encode());
       }
@@ -230,7 +236,11 @@ public final class SubscriptionBench {
         long sent = System.nanoTime() / 1000;
         request(HttpMethod.POST, "/api/v1/streams/" + category + "lag-" + (n % 16) + "/events",
             new JsonObject().put("type", "bench.lag").put("data", new JsonObject().put("sent_us", sent)))
-            .onSuccess(r -> appendMicros.add(System.nanoTime() / 1000 - sent))
+            .onSuccess(r -> {
+              long nowUs = System.nanoTime() / 1000;
+              appendMicros.add(nowUs - sent);
+              answeredAt.put(sent, nowUs);
+            })
             .onFailure(e -> failed.incrementAndGet());
       });
     }
@@ -247,6 +257,11 @@ public final class SubscriptionBench {
     synchronized (appendMicros) {
       appends = appendMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     }
+    long[] afterAnswer = deliveredAt.entrySet().stream().filter(e -> answeredAt.containsKey(e.getKey()))
+        .mapToLong(e -> e.getValue() - answeredAt.get(e.getKey())).sorted().toArray();
+    System.out.printf(Locale.ROOT, "lag at %d appends/s, delivery after the append was answered (negative: before):"
+            + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", rate, pct(afterAnswer, 0.50), pct(afterAnswer, 0.99),
+        afterAnswer.length == 0 ? 0 : afterAnswer[afterAnswer.length - 1] / 1000.0);
     System.out.printf(Locale.ROOT, "lag at %d appends/s for %d s, 1 WebSocket consumer: append request to delivery p50 %.1f ms,"
             + " p99 %.1f ms, max %.1f ms (%d of %d delivered, %d appends failed); the append's own answer p50 %.1f ms, p99 %.1f ms"
             + "   server CPU %.2f ms per 1000 events (appends included)%n",
