@@ -38,6 +38,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
+  private Router router;
 
   @Override
   public Future<?> start() {
@@ -56,7 +57,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
 
     ingress = new TopicIngress(vertx);
     ingress.install();
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     if (secure) {
       String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
       router.route().handler(ctx -> {
@@ -109,6 +110,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
           Listening.bound(vertx, listener, s.actualPort());
           log.debug("gateway instance listening on {}://{}:{}", listener.scheme(), listener.host(), s.actualPort());
         });
+  }
+
+  /** The routes this instance serves (for the test that holds them against openapi.yaml). */
+  List<io.vertx.ext.web.Route> routes() {
+    return router == null ? List.of() : router.getRoutes();
   }
 
   @Override
