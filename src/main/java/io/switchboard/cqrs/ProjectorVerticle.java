@@ -75,6 +75,11 @@ public final class ProjectorVerticle extends VerticleBase {
           throw new IllegalArgumentException("cqrs.projections: two projections are named '" + projection.name() + "'");
         }
       }
+      for (String named : settings.undecodable().keySet()) {
+        if (!projections.containsKey(named)) {
+          throw new IllegalArgumentException("cqrs.undecodable." + named + ": no projection of cqrs.projections is named so");
+        }
+      }
       db = Database.open(vertx, conf, "projector");
       locks = db.dialect() == Dialect.POSTGRES
           ? new PostgresProjectionLocks(Database.open(vertx, lockConf(conf), "projector-lock"), db.schema(), this::locksLost)
@@ -191,7 +196,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private Future<Void> run(Projection projection) {
     String name = projection.name();
     ProjectionRunner runner = new ProjectionRunner(vertx, projection, db, runnerId, settings.heartbeatMs(), sql,
-        () -> forget(name));
+        () -> forget(name), settings.skipsUndecodable(name));
     if (stopping) {
       return locks.unlock(name);
     }
