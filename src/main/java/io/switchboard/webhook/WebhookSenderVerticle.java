@@ -59,6 +59,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
   private long pollTimer = -1;
   private MigrationGate migrations;
   private AtomicLong openCircuits;
+  private final java.util.Map<String, Long> circuitOpenedAt = new java.util.HashMap<>();
   private Counter delivered;
   private Counter failedAttempts;
   private Counter exhausted;
@@ -312,11 +313,17 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     } else if (wasOpen && !isOpen) {
       openCircuits.decrementAndGet();
     }
+    // Opening and closing at the same level, both naming the endpoint, so an operator sees both.
     if ("open".equals(to) && "closed".equals(from)) {
+      circuitOpenedAt.put(lane.id, System.currentTimeMillis());
       log.warn("webhook {} ({}): circuit open after {} failures; deliveries wait, one probe every {} ms", lane.id,
           lane.endpoint().url(), settings.breakerFailures(), settings.breakerResetMs());
     } else if ("closed".equals(to) && wasOpen) {
-      log.info("webhook {}: circuit closed, the endpoint answers again", lane.id);
+      Long openedAt = circuitOpenedAt.remove(lane.id);
+      log.warn("webhook {} ({}): circuit closed, the endpoint answers again{}; deliveries resume", lane.id,
+          lane.endpoint().url(), openedAt == null ? "" : " after " + (System.currentTimeMillis() - openedAt) + " ms open");
+    } else if ("gone".equals(to)) {
+      circuitOpenedAt.remove(lane.id);
     }
   }
 

@@ -241,7 +241,14 @@ public final class WebhookVerticle extends VerticleBase {
     return endpoints.delete(id(body)).compose(e -> changed(e).map(v -> new JsonObject().put("id", e.id()).put("deleted", true)));
   }
 
+  private static final java.util.Set<String> ROTATE_FIELDS = java.util.Set.of("id", "secret", "grace_period_ms");
+
   private Future<JsonObject> rotate(JsonObject body) {
+    for (String field : body.fieldNames()) {
+      if (!ROTATE_FIELDS.contains(field)) {
+        throw Problem.invalid("unknown-field", "unknown field '" + field + "'; the fields are grace_period_ms, secret");
+      }
+    }
     Object given = body.getValue("secret");
     String secret = given == null ? Secrets.generate() : Secrets.validate(given);
     Object grace = body.getValue("grace_period_ms");
