@@ -38,6 +38,12 @@ final class ConfirmPublisher {
                   byte[] body, String queue, long delayMs, QueueMeters meters) {}
 
   private static final Logger log = LoggerFactory.getLogger(ConfirmPublisher.class);
+  private static final String UNROUTABLE = "RabbitMQ could not route the message to queue '";
+
+  /** Whether a publish failed because no queue took the (mandatory) message: it was not stored anywhere. */
+  static boolean unroutable(Throwable failure) {
+    return failure instanceof Problem p && p.detail() != null && p.detail().startsWith(UNROUTABLE);
+  }
 
   private final Vertx vertx;
   private final RabbitLink link;
@@ -259,7 +265,7 @@ final class ConfirmPublisher {
       for (Pending p : pending.values()) {
         Outgoing m = p.message;
         if (routingKey.equals(m.routingKey()) && Objects.equals(properties.getMessageId(), m.properties().getMessageId())) {
-          p.returned = "RabbitMQ could not route the message to queue '" + routingKey + "' (" + replyText
+          p.returned = UNROUTABLE + routingKey + "' (" + replyText
               + "): does the queue still exist?";
         }
       }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +36,7 @@ public final class QueueBridgeVerticle extends VerticleBase {
   private TopicForwarder forwarder;
   private final Map<String, QueueMeters> meters = new HashMap<>();
   private volatile Boolean delayPlugin;
+  private boolean stopping;
 
   @Override
   public Future<?> start() {
@@ -87,9 +89,23 @@ public final class QueueBridgeVerticle extends VerticleBase {
     ready.add(eb.localConsumer(Addresses.ready("rabbitmq"), this::readiness).completion());
     ready.add(forwarder.start());
     // The publish link first: it declares the topology the consumers then find in place.
-    return Future.all(ready)
-        .compose(v -> publishLink.start())
-        .compose(v -> consumeLink == null ? Future.succeededFuture() : consumeLink.start());
+    Future<?> published = Future.all(ready).compose(v -> publishLink.start());
+    if (consumeLink == null) {
+      return published;
+    }
+    if (!config().getBoolean(Addresses.AWAIT_HUB_STARTED, false)) {
+      return published.compose(v -> consumeLink.start());
+    }
+    // Launched with the rest of the node: consume only once the gateway and the bridges listen, so
+    // a delivery due at start does not find its handler (a TCP or SockJS client) not yet connected.
+    MessageConsumer<JsonObject> started = eb.localConsumer(Addresses.HUB_STARTED);
+    started.handler(m -> {
+      started.unregister();
+      if (!stopping) {
+        consumeLink.start();
+      }
+    });
+    return published.compose(v -> started.completion());
   }
 
   private synchronized boolean detectDelayPlugin(ConnectionFactory probeFactory) {
@@ -106,6 +122,7 @@ public final class QueueBridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (forwarder != null) {
       forwarder.stop();
     }

@@ -43,6 +43,7 @@ class QueuesIT {
   private static final String QUORUM = RUN + ".quorum";
   private static final String PHOENIX = RUN + ".phoenix";
   private static final String RPC = RUN + ".rpc";
+  private static final String LATE = RUN + ".late";
   private static final String FEED = RUN + ".feed";
   private static final String FEED_TOPIC = RUN.replace('_', '-') + ".fed";
 
@@ -66,6 +67,8 @@ class QueuesIT {
         .add(new JsonObject().put("name", QUORUM).put("type", "quorum").put("handler", "test.quorum." + RUN))
         .add(new JsonObject().put("name", PHOENIX).put("handler", "test.phoenix." + RUN))
         .add(new JsonObject().put("name", RPC).put("handler", "test.rpc." + RUN))
+        .add(new JsonObject().put("name", LATE).put("handler", "test.late." + RUN).put("max_retries", 0)
+            .put("retry_backoff_ms", 100))
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
     hub = TestHub.start(new JsonObject().put("rabbitmq", new JsonObject()
         .put("uri", Services.RABBITMQ_URI)
@@ -82,10 +85,11 @@ class QueuesIT {
       hub.close();
     }
     if (amqp != null) {
-      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED)) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED, LATE)) {
         amqp.delete(q, q + ".dlq");
       }
-      amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
+      amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500", LATE + ".delay.100",
+          LATE + ".delay.200");
       amqp.close();
     }
   }
@@ -174,7 +178,7 @@ class QueuesIT {
 
     JsonObject letter = amqp.awaitGet(FAILING + ".dlq", WAIT);
     JsonObject headers = letter.getJsonObject("properties").getJsonObject("headers");
-    assertThat(headers.getInteger("x-retry-count")).isEqualTo(2);
+    assertThat(headers.getInteger("x-retry-count")).as("the attempts made").isEqualTo(3);
     assertThat(headers.getString("x-last-error")).isEqualTo("payment service said no");
     assertThat(java.time.Instant.parse(headers.getString("x-failed-at"))).isBefore(java.time.Instant.now().plusSeconds(1));
     assertThat(new JsonObject(letter.getString("body")).getString("id")).isEqualTo(id);
@@ -273,6 +277,26 @@ class QueuesIT {
     JsonObject reply = amqp.nextReply(WAIT);
     assertThat(reply.getJsonObject("properties").getString("correlationId")).isEqualTo("rpc-corr-1");
     assertThat(new JsonObject(reply.getString("body"))).isEqualTo(new JsonObject().put("sum", 42));
+  }
+
+  @Test
+  void anRpcReplyToAQueueThatDoesNotExistIsCountedAndTheRequestAcked() throws Exception {
+    handler("test.rpc." + RUN, m -> m.reply(new JsonObject().put("ok", true)));
+    postOk(RPC, "?reply_to=" + RUN + ".nowhere", "{\"a\":1}", "ce-type", "rpc.lost");
+    awaitMetric("switchboard_queue_rpc_replies_unroutable_total\\{queue=\"" + RPC.replace(".", "\\.") + "\"} 1\\.0");
+    awaitQueue(RPC, 0, 0);
+  }
+
+  @Test
+  void aMessageWhoseHandlerIsNotRegisteredYetIsNotDeliveredAndSpendsNoAttempt() throws Exception {
+    // max_retries 0: an attempt counted for "no handler" would dead-letter it at once.
+    String id = postOk(LATE, "", "{\"n\":1}", "ce-type", "job.early");
+    awaitMetric("switchboard_queue_no_handler_total\\{queue=\"" + LATE.replace(".", "\\.") + "\"} [1-9]");
+    BlockingQueue<Message<JsonObject>> seen = handler("test.late." + RUN, m -> m.reply(null));
+    Message<JsonObject> first = poll(seen);
+    assertThat(first.body().getString("id")).isEqualTo(id);
+    assertThat(first.headers().get("retry-count")).isEqualTo("0");
+    awaitQueue(LATE, 0, 0);
   }
 
   @Test
