@@ -1,5 +1,7 @@
 package io.switchboard.cqrs;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
@@ -41,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * <p>Any instance answers {@code switchboard.projections.list} and takes admin actions on
  * {@code switchboard.projections.admin}, passing them to the projection's runner wherever it runs.
  */
-public final class ProjectorVerticle extends VerticleBase {
+public final class ProjectorVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(CqrsSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(ProjectorVerticle.class);
   private static final Pattern NAME = Pattern.compile("[a-z0-9_.-]{1,100}");

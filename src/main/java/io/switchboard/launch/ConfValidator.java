@@ -1,5 +1,6 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.Configured;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
 import io.switchboard.gateway.security.Security;
@@ -66,6 +67,29 @@ final class ConfValidator {
       } catch (ReflectiveOperationException e) {
         throw new LaunchException(d.name() + " (" + d.source() + "): cannot ask " + d.mainClass().getName()
             + " for its listeners: " + e);
+      }
+    }
+  }
+
+  /**
+   * Every field of every verticle that will run, on the configuration it will receive (its
+   * descriptor's merged over the global one), through that verticle's {@link Configured} schema,
+   * before anything is deployed. A refusal names the configuration, the descriptor, the field's path
+   * and what it must be.
+   */
+  static void requireValidSettings(String confSource, JsonObject conf, List<VerticleDescriptor> verticles) {
+    for (VerticleDescriptor d : verticles) {
+      if (!d.enabledWith(conf) || !Configured.class.isAssignableFrom(d.mainClass())) {
+        continue;
+      }
+      try {
+        Configured configured = (Configured) d.mainClass().getDeclaredConstructor().newInstance();
+        configured.configSchema().check(d.configFor(conf));
+      } catch (IllegalArgumentException e) {
+        throw new LaunchException(confSource + " (for " + d.name() + ", " + d.source() + "): " + e.getMessage());
+      } catch (ReflectiveOperationException e) {
+        throw new LaunchException(d.name() + " (" + d.source() + "): cannot ask " + d.mainClass().getName()
+            + " for its configuration schema: " + e);
       }
     }
   }

@@ -1,5 +1,7 @@
 package io.switchboard.queue;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import com.rabbitmq.client.ConnectionFactory;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
@@ -23,7 +25,13 @@ import org.slf4j.LoggerFactory;
  * topics. Each instance has two connections, one to publish and one to consume, so a broker that
  * throttles publishers never holds up the acks that would relieve it.
  */
-public final class QueueBridgeVerticle extends VerticleBase {
+public final class QueueBridgeVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().parsedBy(BridgeSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(QueueBridgeVerticle.class);
 

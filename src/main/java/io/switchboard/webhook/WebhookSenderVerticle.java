@@ -1,5 +1,8 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.switchboard.core.Addresses;
@@ -34,7 +37,13 @@ import org.slf4j.LoggerFactory;
  * POSTed, and every attempt is written down ({@link BatchWriter}). An instance that dies leaves
  * its partitions and claims to run out; then others take them, and nothing is lost.
  */
-public final class WebhookSenderVerticle extends VerticleBase implements Lane.Host {
+public final class WebhookSenderVerticle extends VerticleBase implements Lane.Host, Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(WebhookSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(WebhookSenderVerticle.class);
   private static final String MODULE = "webhook";

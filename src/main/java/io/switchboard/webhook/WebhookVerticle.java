@@ -1,5 +1,8 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.switchboard.core.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
@@ -42,7 +45,13 @@ import org.slf4j.LoggerFactory;
  *       {@code gateway/WebhookRoutes} puts on HTTP.</li>
  * </ul>
  */
-public final class WebhookVerticle extends VerticleBase {
+public final class WebhookVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(WebhookSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(WebhookVerticle.class);
   private static final String MODULE = "webhook";
