@@ -282,6 +282,10 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     }
     result.onSuccess(message::reply).onFailure(e -> {
       Problem problem = db.problem(e, what);
+      if (what.equals("append") && "database-unavailable".equals(problem.code())) {
+        // The connection may have failed after the COMMIT reached the database.
+        problem = problem.outcomeUnknown(Problem.RETRY_APPEND);
+      }
       if (problem.status() == 409) {
         conflicts.increment();
       } else if (problem.status() == 500) {

@@ -45,6 +45,7 @@ public final class QueueBridgeVerticle extends VerticleBase implements Configure
   private final Map<String, QueueMeters> meters = new HashMap<>();
   private volatile Boolean delayPlugin;
   private boolean stopping;
+  private DedupeWindow dedupe;
 
   @Override
   public Future<?> start() {
@@ -54,6 +55,7 @@ public final class QueueBridgeVerticle extends VerticleBase implements Configure
       return Future.failedFuture(e.getMessage());
     }
     source = "/switchboard/" + settings.nodeId();
+    dedupe = new DedupeWindow(vertx, settings.dedupeWindowMs(), settings.dedupeMaxIds());
     settings.queues().keySet().forEach(name -> meters.put(name, new QueueMeters(name)));
     ConnectionFactory probeFactory = RabbitLink.factory(settings, "probe");
 
@@ -161,14 +163,28 @@ public final class QueueBridgeVerticle extends VerticleBase implements Configure
       if (!(body.getValue("event") instanceof JsonObject event)) {
         throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
       }
+      // Only an id the publisher chose can come again; a generated one is new by construction.
+      boolean givenId = event.getValue("id") instanceof String given && !given.isEmpty() && dedupe.enabled();
       Envelope envelope = Envelope.of(event, source);
       PublishOptions options = PublishOptions.from(body, spec, settings.maxDelayMs());
       ConfirmPublisher.Outgoing outgoing = new ConfirmPublisher.Outgoing("", spec.name(), true,
           AmqpMessages.properties(envelope, options.replyTo(), options.priority(), options.ttlMs(), options.headers()),
           AmqpMessages.body(envelope), spec.name(), options.delayMs(), meters.get(spec.name()));
-      publisher.publish(outgoing).onComplete(ar -> {
+      JsonObject accepted = new JsonObject().put("id", envelope.id()).put("queue", spec.name());
+      Future<Boolean> repeated = givenId ? dedupe.seen(spec.name(), envelope.id()) : Future.succeededFuture(false);
+      repeated.compose(seen -> {
+        if (seen) {
+          return Future.succeededFuture(accepted.copy().put("repeated", true));
+        }
+        return publisher.publish(outgoing).map(v -> {
+          if (givenId) {
+            dedupe.confirmed(spec.name(), envelope.id());
+          }
+          return accepted;
+        });
+      }).onComplete(ar -> {
         if (ar.succeeded()) {
-          message.reply(new JsonObject().put("id", envelope.id()).put("queue", spec.name()));
+          message.reply(ar.result());
         } else {
           Problem.from(ar.cause(), Addresses.QUEUE_PUBLISH).failReply(message);
         }

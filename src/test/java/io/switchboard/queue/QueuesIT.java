@@ -44,6 +44,7 @@ class QueuesIT {
   private static final String PHOENIX = RUN + ".phoenix";
   private static final String RPC = RUN + ".rpc";
   private static final String LATE = RUN + ".late";
+  private static final String DEDUPE = RUN + ".dedupe";
   private static final String FEED = RUN + ".feed";
   private static final String FEED_TOPIC = RUN.replace('_', '-') + ".fed";
 
@@ -67,6 +68,7 @@ class QueuesIT {
         .add(new JsonObject().put("name", QUORUM).put("type", "quorum").put("handler", "test.quorum." + RUN))
         .add(new JsonObject().put("name", PHOENIX).put("handler", "test.phoenix." + RUN))
         .add(new JsonObject().put("name", RPC).put("handler", "test.rpc." + RUN))
+        .add(new JsonObject().put("name", DEDUPE))
         .add(new JsonObject().put("name", LATE).put("handler", "test.late." + RUN).put("max_retries", 0)
             .put("retry_backoff_ms", 100))
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
@@ -85,7 +87,7 @@ class QueuesIT {
       hub.close();
     }
     if (amqp != null) {
-      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED, LATE)) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED, LATE, DEDUPE)) {
         amqp.delete(q, q + ".dlq");
       }
       amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500", LATE + ".delay.100",
@@ -285,6 +287,22 @@ class QueuesIT {
     postOk(RPC, "?reply_to=" + RUN + ".nowhere", "{\"a\":1}", "ce-type", "rpc.lost");
     awaitMetric("switchboard_queue_rpc_replies_unroutable_total\\{queue=\"" + RPC.replace(".", "\\.") + "\"} 1\\.0");
     awaitQueue(RPC, 0, 0);
+  }
+
+  @Test
+  void aPublishRetriedWithTheSameIdWithinTheWindowIsAnsweredRepeatedAndNotSentAgain() throws Exception {
+    String id = "order-" + RUN + "-1";
+    HttpResponse<String> first = post(DEDUPE, "", "{\"n\":1}", "ce-type", "job.once", "ce-id", id);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+    assertThat(Http.json(first).containsKey("repeated")).isFalse();
+    HttpResponse<String> again = post(DEDUPE, "", "{\"n\":1}", "ce-type", "job.once", "ce-id", id);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
+    assertThat(Http.json(again).getBoolean("repeated")).isTrue();
+    assertThat(Http.json(again).getString("id")).isEqualTo(id);
+    // Another id, and a publish without one (the hub makes it up), are sent as usual.
+    postOk(DEDUPE, "", "{\"n\":2}", "ce-type", "job.once", "ce-id", "order-" + RUN + "-2");
+    postOk(DEDUPE, "", "{\"n\":3}", "ce-type", "job.once");
+    awaitQueue(DEDUPE, 3, 0);
   }
 
   @Test
