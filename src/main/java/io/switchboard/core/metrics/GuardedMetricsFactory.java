@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The Micrometer metrics, guarded so that a metric can never fail a connection or a request.
  *
- * <p>Why: Vert.x 5.0.7's {@code NetServerImpl} assigns its server metrics only in the listener of
- * the bind, after Netty already accepts on the bound socket. A connection accepted in that window
- * gets no socket metric (nothing to call {@code connected} on), yet its HTTP handler is set up a
- * moment later with the server's metrics, now present: {@code requestBegin(null, …)} then throws a
+ * <p>Why: in Vert.x 5.0.7 an HTTP connection's socket metric (taken when the channel is set up)
+ * and the server's HTTP metrics (taken later, when its HTTP/1 handler is configured) are read
+ * separately from the server's metrics field, which is assigned late (in the bind listener, a plain
+ * field, copied by each instance sharing the port at its own listen). A connection that saw no
+ * metrics first and the metrics second gets {@code requestBegin(null, …)}: Micrometer throws a
  * NullPointerException inside Netty's pipeline and the request is never answered. Here the server
  * metrics treat a missing socket (or request) metric as "not measured", and any exception a metric
  * throws is swallowed (logged at debug): measurement is never worth a request.
