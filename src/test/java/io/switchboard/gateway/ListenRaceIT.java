@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 19, item 1: requests that race the gateway's listen (the first connections a starting hub
- * accepts, on several gateway instances) are all answered. Vert.x attaches a server's metrics
- * only after the bind; a connection accepted in between once hung its request on a
- * NullPointerException in the HTTP metrics (see GuardedMetricsFactory).
+ * accepts, on several gateway instances) are all answered. Such a connection once hung its request
+ * on a NullPointerException in the HTTP metrics (no socket metric; see GuardedMetricsFactory). The
+ * race is rare, so this is a guard; GuardedMetricsTest shows the failure itself.
  */
 class ListenRaceIT {
 
