@@ -3,6 +3,7 @@ package io.switchboard.core;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -27,6 +28,8 @@ public final class ConfigSchema {
   }
 
   private final List<Check> checks = new ArrayList<>();
+  private final Set<String> declared = new LinkedHashSet<>();
+  private final Set<String> closed = new LinkedHashSet<>();
 
   public static ConfigSchema create() {
     return new ConfigSchema();
@@ -149,7 +152,44 @@ public final class ConfigSchema {
   /** Every check of {@code other} as well (a section several verticles read). */
   public ConfigSchema include(ConfigSchema other) {
     checks.addAll(other.checks);
+    declared.addAll(other.declared);
+    closed.addAll(other.closed);
     return this;
+  }
+
+  /** A field checked by a {@link #parsedBy} parser: declared here so a closed section knows it. */
+  public ConfigSchema declare(String path) {
+    declared.add(path);
+    return this;
+  }
+
+  /**
+   * Sections whose every field this schema declares: another field there is reported by
+   * {@link #unknownFields} (a typo, most likely). The launcher warns about them; it does not refuse.
+   */
+  public ConfigSchema closed(String... sections) {
+    closed.addAll(List.of(sections));
+    return this;
+  }
+
+  /** The fields of the closed sections that no line of this schema declares, as paths. */
+  public List<String> unknownFields(JsonObject config) {
+    List<String> unknown = new ArrayList<>();
+    for (String section : closed) {
+      Object value = config;
+      for (String part : section.split("\\.")) {
+        value = value instanceof JsonObject object ? object.getValue(part) : null;
+      }
+      if (value instanceof JsonObject fields) {
+        for (String name : fields.fieldNames()) {
+          String path = section + "." + name;
+          if (!declared.contains(path) && declared.stream().noneMatch(d -> d.startsWith(path + "."))) {
+            unknown.add(path);
+          }
+        }
+      }
+    }
+    return unknown;
   }
 
   /** Throws {@link Invalid} for the first field that is not what it must be. */
@@ -168,6 +208,7 @@ public final class ConfigSchema {
   }
 
   private ConfigSchema field(String path, ValueCheck check) {
+    declared.add(path);
     String[] parts = path.split("\\.");
     checks.add((config, prefix) -> {
       Object current = config;

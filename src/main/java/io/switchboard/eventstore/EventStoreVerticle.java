@@ -42,7 +42,8 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
 
   @Override
   public ConfigSchema configSchema() {
-    ConfigSchema schema = ConfigSchema.create().include(Database.CONFIG_SCHEMA);
+    ConfigSchema schema = ConfigSchema.create().include(Database.CONFIG_SCHEMA).declare("eventstore.upcasters")
+        .closed("eventstore");
     for (String field : new String[] {"max_append_events", "max_read_limit", "max_batch_events", "max_pending_appends",
         "subscription_batch", "subscription_timeout_ms", "max_subscriptions", "poll_ms"}) {
       schema.integer("eventstore." + field, 1, Integer.MAX_VALUE);

@@ -57,7 +57,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
         .integer("limits.publish_burst", 1, Integer.MAX_VALUE).bool("limits.limit_anonymous")
         .string("tls.cert_path").string("tls.key_path").integer("tls.hsts_max_age_s", 0, Integer.MAX_VALUE)
         .bool("auth.public_metrics")
-        .parsedBy(BrowserSettings::from);
+        .parsedBy(BrowserSettings::from)
+        .closed("sse", "ws", "bridge", "limits", "tls");
   }
 
 

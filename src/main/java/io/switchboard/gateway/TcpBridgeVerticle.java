@@ -34,7 +34,8 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening, 
   public ConfigSchema configSchema() {
     return ConfigSchema.create().include(GatewayVerticle.BRIDGE)
         .integer("tcp_bridge.port", 0, 65535).string("tcp_bridge.host")
-        .integer("tcp_bridge.max_frame_bytes", 1, Integer.MAX_VALUE).integer("tcp_bridge.slow_close_ms", 1, Integer.MAX_VALUE);
+        .integer("tcp_bridge.max_frame_bytes", 1, Integer.MAX_VALUE).integer("tcp_bridge.slow_close_ms", 1, Integer.MAX_VALUE)
+        .closed("tcp_bridge", "bridge");
   }
 
 

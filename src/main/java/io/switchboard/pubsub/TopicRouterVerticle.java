@@ -40,7 +40,8 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   public ConfigSchema configSchema() {
     return ConfigSchema.create().object("topics.history")
         .integer("topics.history.max_count", 0, Integer.MAX_VALUE).integer("topics.history.max_age_ms", 0, Long.MAX_VALUE)
-        .integer("topics.history.max_topics", 1, Integer.MAX_VALUE);
+        .integer("topics.history.max_topics", 1, Integer.MAX_VALUE)
+        .closed("topics.history");
   }
 
 

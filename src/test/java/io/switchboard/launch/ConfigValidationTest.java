@@ -33,8 +33,18 @@ class ConfigValidationTest {
     conf.put("tcp_bridge", conf.getJsonObject("tcp_bridge", new JsonObject()).put("port", 7000));
     Files.createDirectories(dir.resolve("conf"));
     Files.writeString(dir.resolve("conf/switchboard.json"), conf.encode());
+    assertThat(ConfValidator.requireValidSettings("conf", conf, HubSettings.builtInDescriptors())).as("unknown fields").isEmpty();
     HubSettings settings = HubSettings.load(LaunchOptions.parse(new String[0]), Map.of(), dir);
     assertThat(settings.verticles()).extracting(VerticleDescriptor::name).contains("rabbitmq-bridge", "redis-relay", "tcp-bridge");
+  }
+
+  @Test
+  void aFieldNoVerticleReadsInACheckedSectionIsReportedNotRefused() {
+    JsonObject conf = HubSettings.defaultConf(new JsonObject()
+        .put("sse", new JsonObject().put("heartbeat", 5000))
+        .put("eventstore", new JsonObject().put("pol_ms", 100).put("upcasters", new JsonArray())));
+    assertThat(ConfValidator.requireValidSettings("conf/switchboard.json", conf, HubSettings.builtInDescriptors()))
+        .containsExactlyInAnyOrder("sse.heartbeat", "eventstore.pol_ms");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -41,7 +41,8 @@ public final class Database {
   /** The postgres section every verticle with tables reads (ConfigSchema, checked before deploying). */
   public static final io.switchboard.core.ConfigSchema CONFIG_SCHEMA = io.switchboard.core.ConfigSchema.create()
       .string("postgres.schema").integer("postgres.pool_size", 1, Integer.MAX_VALUE)
-      .integer("postgres.connect_timeout_ms", 1, Integer.MAX_VALUE).string("data_dir");
+      .integer("postgres.connect_timeout_ms", 1, Integer.MAX_VALUE).string("data_dir").string("postgres.uri")
+      .closed("postgres");
 
 
   public static final String DEFAULT_SCHEMA = "switchboard";
