@@ -81,6 +81,12 @@ try {
   clearInterval(traffic);
   step('charts draw and move');
 
+  // ---- a narrower topic watch replaces "#" at once: no duplicates, nothing of the old pattern
+  await page.fill('#pattern', `console${run}.orders`);
+  await page.click('#watch-form button[type=submit]');
+  await page.waitForTimeout(500);
+  await page.click('#clear-topics');
+
   // ---- webhooks: register from the page; the secret is shown once; deliveries verify with it
   await page.fill('#webhook-url', hookUrl);
   await page.fill('#webhook-events', `console${run}.*`);
@@ -98,6 +104,12 @@ try {
   });
   await post(`/api/v1/topics/console${run}.orders`, { order: 1 }, { 'ce-type': `console${run}.hello` });
   await until('a verified delivery of the published event', () => verified(`console${run}.hello`));
+  const topicRows = await until('the message in the topic view', async () => {
+    const rows = await page.locator('#topic-rows tr').allTextContents();
+    return rows.length > 0 && rows;
+  });
+  check(topicRows.length === 1 && topicRows[0].includes(`console${run}.orders`),
+    `only the new pattern's message, once: ${JSON.stringify(topicRows)}`);
   const row = page.locator('#webhook-rows tr', { hasText: hookUrl });
   await row.locator('button', { hasText: 'test' }).click();
   await until('a verified test event', () => verified('switchboard.webhook.test'));

@@ -155,6 +155,11 @@ class Bridge {
     this.write({ type: 'register', address });
   }
 
+  unregister(address) {
+    this.handlers.delete(address);
+    this.write({ type: 'unregister', address });
+  }
+
   request(address, body) {
     const replyAddress = crypto.randomUUID();
     return new Promise((resolve, reject) => {
@@ -188,7 +193,17 @@ function watch(bridge, patterns, onEvent) {
     .catch((e) => console.warn('watch', patterns, e.message));
   renew();
   const timer = setInterval(renew, 30000);
-  return { renew, stop: () => clearInterval(timer) };
+  const handle = {
+    renew,
+    // the old pattern's messages stop here at once; its watch on the hub runs out with its TTL
+    stop: () => {
+      clearInterval(timer);
+      bridge.unregister(address);
+      watches.splice(watches.indexOf(handle), 1);
+    },
+  };
+  watches.push(handle);
+  return handle;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,12 +327,15 @@ async function pollSummary() {
   }
 }
 
+/** The node menu: exactly the nodes that answer or are known but silent; a node gone is dropped. */
 function nodeChoices(nodes) {
   const select = $('chart-node');
-  const have = new Set([...select.options].map((o) => o.value));
-  for (const n of nodes) {
-    if (!have.has(n)) select.add(new Option(`node ${n}`, n));
-  }
+  const wanted = [...new Set(nodes)].sort();
+  const have = [...select.options].map((o) => o.value).filter(Boolean);
+  if (wanted.join('|') === have.join('|')) return;
+  const chosen = select.value;
+  select.replaceChildren(new Option('all nodes', ''), ...wanted.map((n) => new Option(`node ${n}`, n)));
+  select.value = wanted.includes(chosen) ? chosen : '';
 }
 
 function drawCharts() {
@@ -405,7 +423,6 @@ function watchTopics() {
     cell(row, event.type);
     cell(row, JSON.stringify(event.data ?? event.data_base64 ?? null), 'data');
   });
-  watches.push(topicWatch);
 }
 
 function setupTopics() {
@@ -649,13 +666,13 @@ async function start() {
       watchTopics();
       // the $all tail: every appended event is also a topic message on streams.{category}
       if (admin) {
-        watches.push(watch(bridge, ['streams.#'], (event) => {
+        watch(bridge, ['streams.#'], (event) => {
           const row = $('store-rows').insertRow(0);
           cell(row, '$all');
           cell(row, event.subject);
           cell(row, event.type);
           cell(row, JSON.stringify(event.data), 'data');
-        }));
+        });
       }
     }
   }
