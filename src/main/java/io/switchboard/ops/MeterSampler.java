@@ -31,13 +31,21 @@ final class MeterSampler {
     JsonObject queues = new JsonObject();
     for (String[] metric : QUEUE_RATES) {
       rates.byTag("switchboard.queue." + metric[0], "queue").forEach((queue, rate) ->
-          queueEntry(queues, queue).put(metric[1], rate));
+          entry(queues, queue).put(metric[1], rate));
     }
     JsonObject projections = new JsonObject();
     gaugesByTag("switchboard.cqrs.projection.lag.events", "projection").forEach((name, value) ->
-        projectionEntry(projections, name).put("lag_events", value.longValue()));
+        entry(projections, name).put("lag_events", value.longValue()));
     gaugesByTag("switchboard.cqrs.projection.lag.ms", "projection").forEach((name, value) ->
-        projectionEntry(projections, name).put("lag_ms", value.longValue()));
+        entry(projections, name).put("lag_ms", value.longValue()));
+
+    // Consumer groups (issue 17) register these gauges on the node that coordinates each group;
+    // without groups there are none and the slot stays empty (the console then hides its chart).
+    JsonObject groups = new JsonObject();
+    gaugesByTag("switchboard.groups.lag.events", "group").forEach((name, value) ->
+        entry(groups, name).put("lag_events", value.longValue()));
+    gaugesByTag("switchboard.groups.lag.ms", "group").forEach((name, value) ->
+        entry(groups, name).put("lag_ms", value.longValue()));
 
     JsonObject sample = new JsonObject()
         .put("time", nowMs)
@@ -50,7 +58,8 @@ final class MeterSampler {
             .put("failed", rates.total("switchboard.webhooks.attempts", "outcome", "failed"))
             .put("open_circuits", (long) gaugeTotal("switchboard.webhooks.circuits.open")))
         .put("projections", projections)
-        .put("store", new JsonObject().put("appended", rates.total("switchboard.eventstore.appended", null, null)));
+        .put("store", new JsonObject().put("appended", rates.total("switchboard.eventstore.appended", null, null)))
+        .put("consumer_groups", groups);
     previous.clear();
     previous.putAll(current);
     previousAt = nowMs;
@@ -62,17 +71,14 @@ final class MeterSampler {
     {"published", "published"}, {"consumed", "delivered"}, {"acked", "acked"}, {"dead_lettered", "dead_lettered"},
   };
 
-  private static JsonObject queueEntry(JsonObject queues, String queue) {
-    JsonObject entry = queues.getJsonObject(queue);
+  /** The object under {@code name} in {@code byName}, created when absent. */
+  private static JsonObject entry(JsonObject byName, String name) {
+    JsonObject entry = byName.getJsonObject(name);
     if (entry == null) {
       entry = new JsonObject();
-      queues.put(queue, entry);
+      byName.put(name, entry);
     }
     return entry;
-  }
-
-  private static JsonObject projectionEntry(JsonObject projections, String name) {
-    return queueEntry(projections, name);
   }
 
   private Map<String, Double> gaugesByTag(String name, String tag) {

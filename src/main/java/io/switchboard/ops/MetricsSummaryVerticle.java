@@ -56,9 +56,6 @@ public final class MetricsSummaryVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     JsonObject sample = sampler.sample(now);
     mergeDepths(sample.getJsonObject("queues"));
-    // Issue 17 (consumer groups) fills this slot with {group: {"lag_events", "lag_ms"}} from its
-    // own gauges; until then it stays empty and the console hides the chart.
-    sample.put("consumer_groups", new JsonObject());
     samples.addLast(sample);
     while (samples.size() > WINDOW_MS / INTERVAL_MS) {
       samples.removeFirst();

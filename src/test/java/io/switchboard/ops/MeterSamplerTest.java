@@ -64,6 +64,15 @@ class MeterSamplerTest {
   }
 
   @Test
+  void consumerGroupLagFillsItsSlotOnlyWhenGroupsRegisterTheirGauges() {
+    assertThat(sampler.sample(1_000).getJsonObject("consumer_groups")).isEmpty();
+    Gauge.builder("switchboard.groups.lag.events", () -> 12).tag("group", "billing").register(registry);
+    Gauge.builder("switchboard.groups.lag.ms", () -> 340).tag("group", "billing").register(registry);
+    assertThat(sampler.sample(2_000).getJsonObject("consumer_groups"))
+        .isEqualTo(new JsonObject().put("billing", new JsonObject().put("lag_events", 12L).put("lag_ms", 340L)));
+  }
+
+  @Test
   void aCounterThatWentBackwardsAfterARedeployGivesZeroNotANegativeRate() {
     Counter appended = counter("switchboard.eventstore.appended");
     appended.increment(100);
