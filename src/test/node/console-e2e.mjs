@@ -79,6 +79,8 @@ try {
   const groupChart = await page.evaluate(() => document.getElementById('chart-group-lag').hidden);
   check(groupChart, 'the consumer-group chart stays hidden while no group reports lag');
   clearInterval(traffic);
+  const logRows = await page.locator('#topic-rows tr').count();
+  check(logRows > 0 && logRows <= 100, `the live topic log keeps at most 100 rows: ${logRows}`);
   step('charts draw and move');
 
   // ---- a narrower topic watch replaces "#" at once: no duplicates, nothing of the old pattern
@@ -149,13 +151,13 @@ try {
   const failing = page.locator('#projection-rows tr', { hasText: 'failing' }).first();
   await failing.locator('button', { hasText: 'retry' }).click();
   await until('the retry answered', async () => /retrying/.test(await page.textContent('#projection-result')));
-  await until('failed again after the retry', async () => (await failedRow.count()) === 1);
+  const failingStatus = async () => (await (await fetch(`${base}/api/v1/projections`)).json())
+    .projections.find((p) => p.name === 'failing').status;
+  await until('failed again after the retry', async () => (await failingStatus()) === 'failed' && (await failedRow.count()) === 1);
   await page.locator('#projection-rows tr', { hasText: 'failing' }).first().locator('button', { hasText: 'skip' }).click();
   await until('the skip answered', async () => /skipped event/.test(await page.textContent('#projection-result')));
   await until('the projection running again', async () => {
-    const projections = await (await fetch(`${base}/api/v1/projections`)).json();
-    return projections.projections.find((p) => p.name === 'failing').status === 'running'
-      && (await failedRow.count()) === 0;
+    return (await failingStatus()) === 'running' && (await failedRow.count()) === 0;
   });
   await page.locator('#projection-rows tr', { hasText: 'orders' }).first().locator('button', { hasText: 'rebuild' }).click();
   await until('the rebuild answered', async () => /orders: rebuilding/.test(await page.textContent('#projection-result')));

@@ -83,6 +83,13 @@ function button(parent, label, action, title) {
   return b;
 }
 
+/** A new first row of a live log, keeping at most max rows: a page left open does not grow without bound. */
+function prepend(tbodyId, max = 100) {
+  const tbody = $(tbodyId);
+  while (tbody.rows.length >= max) tbody.deleteRow(-1);
+  return tbody.insertRow(0);
+}
+
 function fill(tbodyId, items, render) {
   const tbody = $(tbodyId);
   tbody.replaceChildren();
@@ -417,7 +424,7 @@ function watchTopics() {
   topicWatch = watch(bridge, [$('pattern').value.trim() || '#'], (event, headers) => {
     topicCount++;
     $('topic-count').textContent = `${topicCount} seen`;
-    const row = $('topic-rows').insertRow(0);
+    const row = prepend('topic-rows');
     cell(row, (event.time || '').slice(11, 23));
     cell(row, headers.topic);
     cell(row, event.type);
@@ -667,7 +674,7 @@ async function start() {
       // the $all tail: every appended event is also a topic message on streams.{category}
       if (admin) {
         watch(bridge, ['streams.#'], (event) => {
-          const row = $('store-rows').insertRow(0);
+          const row = prepend('store-rows');
           cell(row, '$all');
           cell(row, event.subject);
           cell(row, event.type);
