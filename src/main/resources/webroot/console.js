@@ -398,8 +398,10 @@ function makePlot(chart, el, keys, data) {
     label: k, stroke: COLORS[i % COLORS.length], width: 1.5, scale: right(k) ? 'right' : 'y',
     value: (u, v) => (v === null || v === undefined ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(2)),
   }))];
+  // clock times only (HH:MM on whole minutes, else HH:MM:SS): uPlot's date row overlaps at 800 px
+  const clock = (u, splits) => splits.map((t) => new Date(t * 1000).toTimeString().slice(0, t % 60 === 0 ? 5 : 8));
   const axes = [
-    { stroke: '#6b7385', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e2e5ea' } },
+    { stroke: '#6b7385', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e2e5ea' }, space: 70, values: clock },
     { stroke: '#6b7385', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e2e5ea' }, size: 44 },
   ];
   if (anyRight) axes.push({ scale: 'right', side: 1, stroke: '#6b7385', grid: { show: false }, label: chart.rightLabel, size: 50 });
