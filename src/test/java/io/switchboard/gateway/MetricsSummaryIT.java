@@ -62,6 +62,14 @@ class MetricsSummaryIT {
       assertThat(after).isNotEmpty();
       after.forEach(s -> assertThat(((JsonObject) s).getLong("time")).isGreaterThan(at));
 
+      // a node in the node list whose sampler does not answer is listed, not waited for
+      TestHub.await(hub.vertx.sharedData().<String, JsonObject>getAsyncMap(io.switchboard.core.Addresses.NODES_MAP)
+          .compose(map -> map.put("ghost-node", new JsonObject().put("id", "ghost-node"), 30_000)));
+      JsonObject withGhost = Http.json(Http.get(hub.uri("/api/v1/metrics/summary"), "Authorization", admin));
+      assertThat(withGhost.getJsonArray("nodes")).hasSize(1);
+      assertThat(withGhost.getJsonArray("missing")).containsExactly(
+          new JsonObject().put("node", "ghost-node").put("reason", "no metrics sampler runs there"));
+
       HttpResponse<String> bad = Http.get(hub.uri("/api/v1/metrics/summary?since=yesterday"), "Authorization", admin);
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(bad.headers().firstValue("Content-Type")).hasValue("application/problem+json");
