@@ -139,4 +139,14 @@ public final class Addresses {
   public static String query(String name) {
     return QUERY_PREFIX + name;
   }
+
+  // ------------------------------------------------------------------ operator console (issue 21)
+
+  /**
+   * Request {@code {"since"?: epoch ms}} → {@code {"node","interval_ms","window_ms","samples":[…]}}:
+   * one node's metric samples (rates and gauges from its own meters) after {@code since}, or the latest.
+   */
+  public static String metricsSummary(String node) {
+    return "switchboard.metrics.summary." + node;
+  }
 }
