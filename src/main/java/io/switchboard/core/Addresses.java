@@ -150,4 +150,14 @@ public final class Addresses {
   public static final String HUB_STARTED = "switchboard.hub.started";
 
   public static final String AWAIT_HUB_STARTED = "await_hub_started";
+
+  // ------------------------------------------------------------------ operator console (issue 21)
+
+  /**
+   * Request {@code {"since"?: epoch ms}} → {@code {"node","interval_ms","window_ms","samples":[…]}}:
+   * one node's metric samples (rates and gauges from its own meters) after {@code since}, or the latest.
+   */
+  public static String metricsSummary(String node) {
+    return "switchboard.metrics.summary." + node;
+  }
 }

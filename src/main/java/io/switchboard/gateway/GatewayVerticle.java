@@ -127,6 +127,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
+    new ConsoleRoutes(vertx, conf).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
     router.errorHandler(405, HttpProblems::onFailure);
@@ -171,9 +172,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     return server == null ? Future.succeededFuture() : server.close();
   }
 
-  /** The console page at {@code /}: static files from the jar, sockjs-client from its webjar. */
+  /** The console page at {@code /}: static files from the jar, sockjs-client and uPlot from their webjars. */
   private static void mountConsole(Router router) {
     router.get("/").handler(ctx -> ctx.reroute("/console/index.html"));
+    router.get("/console/vendor/uplot/*").handler(
+        StaticHandler.create("META-INF/resources/webjars/uplot/1.6.30/dist").setDefaultContentEncoding("UTF-8"));
     router.get("/console/vendor/*").handler(
         StaticHandler.create("META-INF/resources/webjars/sockjs-client/1.6.1/dist").setDefaultContentEncoding("UTF-8"));
     router.get("/console/*").handler(StaticHandler.create("webroot").setDefaultContentEncoding("UTF-8"));

@@ -100,6 +100,23 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     return Future.succeededFuture();
   }
 
+  /**
+   * {@code switchboard.messages.in{transport}}: accepted topic messages by where they came from.
+   * The tag is the origin header, which only hub code sets; anything unexpected counts as "other"
+   * so the number of series stays bounded.
+   */
+  private Counter messagesIn(String origin) {
+    String transport = origin != null && IN_TRANSPORTS.contains(origin) ? origin : "other";
+    return inCounters.computeIfAbsent(transport, t -> Counter.builder("switchboard.messages.in")
+        .description("Topic messages accepted, by the transport or source they came from")
+        .tag("transport", t).register(Metrics.registry()));
+  }
+
+  private static final java.util.Set<String> IN_TRANSPORTS =
+      java.util.Set.of("http", "websocket", "sockjs", "tcp", "redis", "amqp", "store", "webhook", "eventbus");
+
+  private final java.util.Map<String, Counter> inCounters = new java.util.HashMap<>();
+
   private boolean electSequencer() {
     sequencer = sharedMap().putIfAbsent(SEQUENCER_KEY, instanceId) == null;
     return sequencer;
@@ -129,6 +146,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
         eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
       }
       published.increment();
+      messagesIn(accepted.origin()).increment();
       message.reply(new JsonObject().put("id", envelope.id()).put("topic", topic));
     } catch (Problem problem) {
       rejected.increment();
