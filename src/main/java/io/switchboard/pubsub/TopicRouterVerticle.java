@@ -1,5 +1,7 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
@@ -32,7 +34,16 @@ import java.util.List;
  * <p>Every instance accepts publishes; exactly one instance per node is the sequencer, so all
  * connections of a node share one delivery order and one resume cursor space.
  */
-public final class TopicRouterVerticle extends VerticleBase {
+public final class TopicRouterVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().object("topics.history")
+        .integer("topics.history.max_count", 0, Integer.MAX_VALUE).integer("topics.history.max_age_ms", 0, Long.MAX_VALUE)
+        .integer("topics.history.max_topics", 1, Integer.MAX_VALUE)
+        .closed("topics.history");
+  }
+
 
   /** Cluster-wide: each node's sequencer receives every accepted message once. */
   static final String FANOUT = "switchboard.topics.fanout";
