@@ -1,6 +1,8 @@
 package io.switchboard.groups;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Problem;
 import io.switchboard.core.StreamNames;
 import io.switchboard.core.db.Database;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@link Coordinator}, fenced by the epoch of its checkpoint. Any instance answers the admin
  * requests on {@code switchboard.groups.admin}, asking a group's coordinator for its live state.
  */
-public final class GroupsVerticle extends VerticleBase {
+public final class GroupsVerticle extends VerticleBase implements Configured {
 
   private static final Logger log = LoggerFactory.getLogger(GroupsVerticle.class);
   private static final long STATUS_TIMEOUT_MS = 2000;
@@ -51,6 +53,11 @@ public final class GroupsVerticle extends VerticleBase {
   private boolean stopping;
   private long lockTimer = -1;
   private long standBackUntil;
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(GroupSettings::from);
+  }
 
   @Override
   public Future<?> start() {
