@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
  * The {@code groups} section of the configuration, parsed in one place (README "Consumer groups").
  *
  * @param lockRetryMs       how often a node tries to take the groups no coordinator runs (failover time)
- * @param readBatch         events read from the store per read
+ * @param readBatch         events read from the store per read (at most {@code eventstore.max_read_limit})
  * @param maxWindow         events read ahead of the checkpoint at most (pending and in flight)
  * @param consumerTimeoutMs a consumer silent this long (no fetch, ack or nack) is gone: its events go to others
  * @param maxFetch          the largest {@code max} a fetch may ask for
@@ -32,13 +32,20 @@ public record GroupSettings(long lockRetryMs, int readBatch, int maxWindow, long
     }
     return new GroupSettings(
         integer(groups, "lock_retry_ms", 2000, 10, 600_000),
-        integer(groups, "read_batch", 500, 1, 1000),
+        // a read may not ask for more than the store answers (eventstore.max_read_limit)
+        Math.min(integer(groups, "read_batch", 1000, 1, 1000), storeReadLimit(conf)),
         integer(groups, "max_window", 10_000, 10, 1_000_000),
         integer(groups, "consumer_timeout_ms", 30_000, 100, 3_600_000),
         integer(groups, "max_fetch", 1000, 1, 10_000),
         integer(groups, "max_wait_ms", 30_000, 0, 300_000),
         integer(groups, "poll_ms", 1000, 10, 600_000),
         integer(groups, "max_groups", 1000, 1, 100_000));
+  }
+
+  private static int storeReadLimit(JsonObject conf) {
+    Object store = conf.getValue("eventstore");
+    Object limit = store instanceof JsonObject es ? es.getValue("max_read_limit") : null;
+    return limit instanceof Integer i && i > 0 ? i : 1000;
   }
 
   private static int integer(JsonObject section, String field, int fallback, int min, int max) {
