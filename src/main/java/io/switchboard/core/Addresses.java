@@ -75,6 +75,23 @@ public final class Addresses {
 
   /** Request {@code {"category","limit"?}} → {@code {"category","streams":[{"stream","version","position"}]}}, newest first. */
   public static final String EVENTSTORE_STREAMS = "switchboard.eventstore.streams";
+
+  // ---- the store's lifecycle (issue 18): metadata, deletes, scavenging
+
+  /** Request {@code {"stream"}} → {@code {"stream","max_age_ms","max_count","truncate_before","deleted","updated_at","category_defaults"}}. */
+  public static final String EVENTSTORE_METADATA_GET = "switchboard.eventstore.metadata.get";
+
+  /** Request {@code {"stream", "max_age_ms"?, "max_count"?, "truncate_before"?}} (left out: kept; null: cleared) → the metadata. */
+  public static final String EVENTSTORE_METADATA_PUT = "switchboard.eventstore.metadata.put";
+
+  /** Request {@code {"stream","hard"?,"expected_version"?}} → {@code {"stream","hard","last_version","position"}}. */
+  public static final String EVENTSTORE_DELETE = "switchboard.eventstore.delete";
+
+  /** Request {@code {}} → {@code {"ran","events","bytes","streams"}}: a scavenger pass now (ran: false when another instance holds the lock). */
+  public static final String EVENTSTORE_SCAVENGE = "switchboard.eventstore.scavenge";
+
+  /** The type of the event a stream's delete appends to {@code $deleted} and announces on its category's topic. */
+  public static final String STREAM_DELETED_TYPE = "switchboard.stream.deleted";
   /**
    * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
    * refreshed with a TTL, so a node that died leaves the list on its own.
