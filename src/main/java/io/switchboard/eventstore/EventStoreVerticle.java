@@ -117,6 +117,7 @@ public final class EventStoreVerticle extends VerticleBase {
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_METADATA_GET, m -> answer(m, "metadata",
         body -> store.metadata(StreamName.validate(body == null ? null : body.getValue("stream"))))).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_METADATA_PUT, m -> answer(m, "metadata", this::putMetadata)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_ERASE, m -> answer(m, "erasure", this::erase)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_DELETE, m -> answer(m, "delete", this::delete)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SCAVENGE, m -> answer(m, "scavenge",
         body -> scavenger.pass().map(Scavenger.Pass::toJson))).completion());
@@ -325,6 +326,44 @@ public final class EventStoreVerticle extends VerticleBase {
       announceDeletion(deleted);
       return new JsonObject().put("stream", stream).put("hard", hard).put("last_version", deleted.lastVersion())
           .put("position", deleted.marker().lastPosition());
+    });
+  }
+
+  private static final java.util.regex.Pattern METADATA_FIELD = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+  private static final int MAX_ERASE_STREAMS = 1000;
+
+  private Future<JsonObject> erase(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"streams\": [..]} or {\"metadata\": {\"subject\": \"…\"}}");
+    }
+    java.util.Set<String> streams = new java.util.LinkedHashSet<>();
+    Object listed = body.getValue("streams");
+    if (listed != null) {
+      if (!(listed instanceof JsonArray array) || array.size() > MAX_ERASE_STREAMS) {
+        throw Problem.invalid("invalid-erasure", "streams must be an array of at most " + MAX_ERASE_STREAMS + " stream names");
+      }
+      array.forEach(name -> streams.add(StreamName.validate(name)));
+    }
+    String field = null;
+    String value = null;
+    Object metadata = body.getValue("metadata");
+    if (metadata != null) {
+      if (!(metadata instanceof JsonObject m) || m.size() != 1) {
+        throw Problem.invalid("invalid-erasure", "metadata names one field and its value: {\"subject\": \"customer-42\"}");
+      }
+      field = m.fieldNames().iterator().next();
+      Object v = m.getValue(field);
+      if (!METADATA_FIELD.matcher(field).matches() || !(v instanceof String || v instanceof Number) || String.valueOf(v).isEmpty()) {
+        throw Problem.invalid("invalid-erasure", "metadata field must be [A-Za-z0-9_]{1,64} and its value a non-empty string or number");
+      }
+      value = String.valueOf(v);
+    }
+    if (streams.isEmpty() && field == null) {
+      throw Problem.invalid("invalid-erasure", "name what to erase: {\"streams\": [..]} and/or {\"metadata\": {\"field\": value}}");
+    }
+    return store.erase(streams, field, value).map(erased -> {
+      log.info("erasure removed {} events, {} snapshots", erased.events(), erased.snapshots());
+      return erased.toJson().put("event_ids", new JsonArray(erased.eventIds()));
     });
   }
 

@@ -99,6 +99,11 @@ final class SqlEventStore {
   private final String markDeletion;
   private final String deleteSnapshot;
   private final String readMeta;
+  private final String streamRows;
+  private final String deleteAt;
+  private final String deleteMeta;
+  private final String countDeletion;
+  private final String scanEvents;
   private final String updateRules;
   private final String insertRules;
 
@@ -116,6 +121,11 @@ final class SqlEventStore {
     upsertMetaInsert = db.sql("INSERT INTO stream_meta (truncate_before, last_version, deleted, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
     markDeletion = db.sql("UPDATE store_head SET last_position = $1, deletions = deletions + $2 WHERE id = 1");
     deleteSnapshot = db.sql("DELETE FROM snapshots WHERE stream = $1");
+    streamRows = db.sql("SELECT position, id, data FROM events WHERE stream = $1");
+    deleteAt = db.sql("DELETE FROM events WHERE position = $1");
+    deleteMeta = db.sql("DELETE FROM stream_meta WHERE stream = $1");
+    countDeletion = db.sql("UPDATE store_head SET deletions = deletions + 1 WHERE id = 1");
+    scanEvents = db.sql("SELECT position, id, metadata FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3");
     readMeta = db.sql("SELECT max_age_ms, max_count, truncate_before, last_version, deleted, updated_at FROM stream_meta WHERE stream = $1");
     updateRules = db.sql("UPDATE stream_meta SET max_age_ms = $1, max_count = $2, truncate_before = $3, updated_at = $4 WHERE stream = $5");
     insertRules = db.sql("INSERT INTO stream_meta (max_age_ms, max_count, truncate_before, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
@@ -515,6 +525,87 @@ final class SqlEventStore {
                     event.type(), event.time(), event.dataversion(), data, event.metadata())))));
       });
     }));
+  }
+
+  // ---------------------------------------------------------------- erasure
+
+  /** What an erasure removed from the store, and the ids of the events it removed (for the hub's other copies). */
+  record Erased(int events, int snapshots, int metadata, int markers, List<String> eventIds) {
+    JsonObject toJson() {
+      return new JsonObject().put("events", events).put("snapshots", snapshots).put("stream_metadata", metadata)
+          .put("deletion_markers", markers);
+    }
+  }
+
+  private static final int ERASE_SCAN = 1000;
+
+  /**
+   * Removes for good every event of {@code streams}, or every event whose metadata field
+   * {@code field} equals {@code value}, with the streams' snapshots, metadata and deletion markers.
+   * The positions become holes ($all never reuses them); an erased stream may be written again, from
+   * version 0. The rows go in one transaction under the head lock (ordered with appends); finding the
+   * events by metadata scans {@code $all} before it, up to the head at the start.
+   */
+  Future<Erased> erase(Set<String> streams, String field, String value) {
+    Future<List<Object[]>> byMetadata = field == null ? Future.succeededFuture(List.of())
+        : head().compose(last -> scanMetadata(field, value, 0, last, new ArrayList<>()));
+    return byMetadata.compose(matched -> db.inTransaction(conn -> conn.preparedQuery(lockHead).execute().compose(locked -> {
+      Set<String> allStreams = new LinkedHashSet<>(streams);
+      // Deletion markers name the stream they deleted: they go with it.
+      return conn.preparedQuery(streamRows).execute(Tuple.of(DELETED_STREAM)).compose(markerRows -> {
+        List<Tuple> positions = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (Object[] m : matched) {
+          positions.add(Tuple.of(m[0]));
+          ids.add((String) m[1]);
+        }
+        int markers = 0;
+        for (Row row : markerRows) {
+          Object data = dialect.jsonValue(row.getValue(2));
+          if (data instanceof JsonObject d && allStreams.contains(d.getString("stream"))) {
+            positions.add(Tuple.of(row.getLong(0)));
+            ids.add(row.getString(1));
+            markers++;
+          }
+        }
+        int markerCount = markers;
+        Future<List<RowSet<Row>>> streamEvents = each(conn, streamRows, tuples(List.copyOf(allStreams)));
+        return streamEvents.compose(results -> {
+          for (RowSet<Row> rows : results) {
+            for (Row row : rows) {
+              positions.add(Tuple.of(row.getLong(0)));
+              ids.add(row.getString(1));
+            }
+          }
+          Future<?> events = positions.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(deleteAt).executeBatch(positions);
+          Future<List<RowSet<Row>>> snapshots = each(conn, deleteSnapshot, tuples(List.copyOf(allStreams)));
+          Future<List<RowSet<Row>>> metadata = each(conn, deleteMeta, tuples(List.copyOf(allStreams)));
+          Future<?> counted = conn.preparedQuery(countDeletion).execute();
+          return Future.all(events, snapshots, metadata, counted).map(v -> new Erased(positions.size() - markerCount,
+              snapshots.result().stream().mapToInt(RowSet::rowCount).sum(),
+              metadata.result().stream().mapToInt(RowSet::rowCount).sum(), markerCount, ids));
+        });
+      });
+    }))).onComplete(ar -> {
+      head = -1;
+      streams.forEach(versions::remove);
+    });
+  }
+
+  /** [position, id] of the events up to {@code last} whose metadata field equals value. */
+  private Future<List<Object[]>> scanMetadata(String field, String value, long after, long last, List<Object[]> found) {
+    return db.pool().preparedQuery(scanEvents).execute(Tuple.of(after, last, ERASE_SCAN)).compose(rows -> {
+      long cursor = after;
+      for (Row row : rows) {
+        cursor = row.getLong(0);
+        JsonObject metadata = dialect.jsonObject(row.getValue(2));
+        Object v = metadata == null ? null : metadata.getValue(field);
+        if (v != null && String.valueOf(v).equals(value)) {
+          found.add(new Object[] {row.getLong(0), row.getString(1)});
+        }
+      }
+      return rows.size() < ERASE_SCAN ? Future.succeededFuture(found) : scanMetadata(field, value, cursor, last, found);
+    });
   }
 
   // ---------------------------------------------------------------- metadata

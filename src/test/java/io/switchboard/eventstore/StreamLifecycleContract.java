@@ -8,6 +8,7 @@ import io.switchboard.testing.Http;
 import io.switchboard.testing.SseClient;
 import io.switchboard.testing.TestDatabase;
 import io.switchboard.testing.TestHub;
+import io.switchboard.testing.WebhookReceiver;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,6 +45,7 @@ abstract class StreamLifecycleContract {
   TestDatabase database;
   TestHub hub;
   Database db;
+  WebhookReceiver receiver;
 
   abstract TestDatabase.Kind kind();
 
@@ -55,13 +57,18 @@ abstract class StreamLifecycleContract {
         // The scavenger runs when a test asks (switchboard.eventstore.scavenge), not on its timer.
         .put("eventstore", new JsonObject().put("poll_ms", 200).put("scavenge_ms", 3_600_000)
             .put("retention", new JsonObject().put("brief", new JsonObject().put("max_count", 2))));
-    hub = TestHub.start(overrides, "gateway", "topic-router", "event-store");
+    overrides.put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("poll_ms", 300));
+    hub = TestHub.start(overrides, "gateway", "topic-router", "event-store", "webhook-outbox", "webhook-sender");
     db = database.open(hub.vertx, hub.conf);
+    receiver = WebhookReceiver.start();
   }
 
   @AfterAll
   void stop() {
     try {
+      if (receiver != null) {
+        receiver.close();
+      }
       if (db != null) {
         TestHub.await(db.close());
       }
@@ -374,5 +381,106 @@ abstract class StreamLifecycleContract {
     // Backward reads skip it too.
     JsonArray back = Http.json(get("$all?direction=backward&from_position=" + (after - 1) + "&limit=1")).getJsonArray("events");
     assertThat(back.getJsonObject(0).getLong("position")).isEqualTo(before);
+  }
+
+  // ------------------------------------------------------------------ erasure
+
+  JsonObject webhook(String path, String... patterns) {
+    HttpResponse<String> r = Http.post(hub.uri("/api/v1/webhooks"), new JsonObject().put("url", receiver.url(path))
+        .put("events", new JsonArray(List.of(patterns))).encode(), "Content-Type", "application/json");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return Http.json(r);
+  }
+
+  HttpResponse<String> erase(JsonObject request) {
+    return Http.post(hub.uri("/api/v1/erasure"), request.encode(), "Content-Type", "application/json");
+  }
+
+  /** Every row of every table of the hub's schema, and this node's topic history, that mentions {@code needle}. */
+  List<String> traces(String needle) {
+    List<String> found = new ArrayList<>();
+    for (Row table : rows("SELECT table_name FROM information_schema.tables WHERE UPPER(table_schema) = UPPER($1)",
+        Tuple.of(db.schema()))) {
+      String name = table.getString(0);
+      for (Row row : rows("SELECT * FROM " + name, Tuple.tuple())) {
+        for (int i = 0; i < row.size(); i++) {
+          if (String.valueOf(row.getValue(i)).contains(needle)) {
+            found.add(name + "." + row.getColumnName(i) + ": " + row.getValue(i));
+          }
+        }
+      }
+    }
+    JsonObject history = TestHub.await(hub.vertx.eventBus().<JsonObject>request(Addresses.TOPICS_HISTORY,
+        new JsonObject().put("topics", new JsonArray().add("streams.person").add("streams.shop")))).body();
+    history.getJsonArray("events").forEach(e -> {
+      if (e.toString().contains(needle)) {
+        found.add("topic history: " + e);
+      }
+    });
+    return found;
+  }
+
+  @Test
+  void erasureLeavesNoTraceInAnyTableNorInTheTopicHistory() {
+    String s = stream("person");
+    String path = "/erase-" + UUID.randomUUID();
+    webhook(path, "thing.*");
+    webhook(path + "-deleted", "switchboard.stream.deleted");
+    appendOk(s, 2);
+    assertThat(Http.method("PUT", hub.uri("/api/v1/streams/" + s + "/snapshot"), new JsonObject().put("version", 1)
+        .put("state", new JsonObject().put("who", s)).encode(), "Content-Type", "application/json").statusCode()).isEqualTo(200);
+    putMetadata(s, new JsonObject().put("max_count", 10));
+    appendOk(s, 1);
+    receiver.await(WAIT, "3 deliveries", list -> list.stream().filter(r -> r.path().equals(path)).count() >= 3);
+    assertThat(delete(s, false).statusCode()).isEqualTo(200);
+    // The delete is announced to webhooks subscribed to switchboard.stream.deleted.
+    WebhookReceiver.Received deletion = receiver.await(WAIT, "the deletion webhook",
+        list -> list.stream().anyMatch(r -> r.path().equals(path + "-deleted"))).stream()
+        .filter(r -> r.path().equals(path + "-deleted")).findFirst().orElseThrow();
+    assertThat(deletion.event().getString("subject")).isEqualTo(s);
+    awaitTrue("the deletion delivery is recorded", () -> traces(s).stream().filter(t -> t.startsWith("WEBHOOK_DELIVERIES")
+        || t.startsWith("webhook_deliveries")).count() >= 4);
+    assertThat(traces(s)).isNotEmpty();
+
+    HttpResponse<String> erased = erase(new JsonObject().put("streams", new JsonArray().add(s)));
+    assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+    JsonObject answer = Http.json(erased);
+    assertThat(answer.getJsonObject("eventstore").getInteger("events")).isEqualTo(3);
+    assertThat(answer.getJsonObject("eventstore").getInteger("snapshots")).isZero(); // the soft delete dropped it
+    assertThat(answer.getJsonObject("eventstore").getInteger("stream_metadata")).isEqualTo(1);
+    assertThat(answer.getJsonObject("eventstore").getInteger("deletion_markers")).isEqualTo(1);
+    assertThat(answer.getJsonObject("webhooks").getInteger("deliveries")).isGreaterThanOrEqualTo(4);
+    assertThat(answer.getJsonObject("webhooks").getInteger("attempts")).isGreaterThanOrEqualTo(4);
+    assertThat(answer.getJsonObject("topic_history").getJsonObject("nodes").getInteger(hub.nodeId())).isGreaterThanOrEqualTo(3);
+    assertThat(traces(s)).as("traces of the erased stream").isEmpty();
+    assertProblem(get(s), 404, "stream-not-found");
+    // An erased stream may be written again, from the start.
+    assertThat(appendOk(s, 1).getLong("first_version")).isZero();
+  }
+
+  @Test
+  void erasureByAMetadataFieldRemovesOnlyTheEventsThatCarryIt() {
+    String subject = "customer-" + UUID.randomUUID();
+    String shop = stream("shop");
+    String other = stream("shop");
+    JsonArray events = new JsonArray()
+        .add(new JsonObject().put("type", "shop.visited").put("data", new JsonObject().put("who", subject))
+            .put("metadata", new JsonObject().put("subject", subject)))
+        .add(new JsonObject().put("type", "shop.visited").put("data", new JsonObject().put("who", "someone else")));
+    assertThat(Http.post(hub.uri("/api/v1/streams/" + shop + "/events"), events.encode(), "Content-Type", "application/json")
+        .statusCode()).isEqualTo(201);
+    appendOk(other, 1);
+    assertThat(traces(subject)).isNotEmpty();
+
+    HttpResponse<String> erased = erase(new JsonObject().put("metadata", new JsonObject().put("subject", subject)));
+    assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+    assertThat(Http.json(erased).getJsonObject("eventstore").getInteger("events")).isEqualTo(1);
+    assertThat(traces(subject)).isEmpty();
+    assertThat(versions(shop)).containsExactly(1L);
+    assertThat(versions(other)).containsExactly(0L);
+
+    assertProblem(erase(new JsonObject()), 422, "invalid-erasure");
+    assertProblem(erase(new JsonObject().put("metadata", new JsonObject().put("a", 1).put("b", 2))), 422, "invalid-erasure");
+    assertProblem(erase(new JsonObject().put("streams", new JsonArray().add("bad name"))), 400, "invalid-stream");
   }
 }
