@@ -104,6 +104,8 @@ final class SqlEventStore {
   private final String deleteMeta;
   private final String countDeletion;
   private final String scanEvents;
+  private final String keepVersion;
+  private final String insertVersion;
   private final String updateRules;
   private final String insertRules;
 
@@ -125,7 +127,10 @@ final class SqlEventStore {
     deleteAt = db.sql("DELETE FROM events WHERE position = $1");
     deleteMeta = db.sql("DELETE FROM stream_meta WHERE stream = $1");
     countDeletion = db.sql("UPDATE store_head SET deletions = deletions + 1 WHERE id = 1");
-    scanEvents = db.sql("SELECT position, id, metadata FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3");
+    keepVersion = db.sql("UPDATE stream_meta SET last_version = CASE WHEN last_version IS NULL OR last_version < $1 THEN $2 "
+        + "ELSE last_version END WHERE stream = $3");
+    insertVersion = db.sql("INSERT INTO stream_meta (stream, last_version) VALUES ($1, $2)");
+    scanEvents = db.sql("SELECT position, id, metadata, stream, version FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3");
     readMeta = db.sql("SELECT max_age_ms, max_count, truncate_before, last_version, deleted, updated_at FROM stream_meta WHERE stream = $1");
     updateRules = db.sql("UPDATE stream_meta SET max_age_ms = $1, max_count = $2, truncate_before = $3, updated_at = $4 WHERE stream = $5");
     insertRules = db.sql("INSERT INTO stream_meta (max_age_ms, max_count, truncate_before, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
@@ -555,9 +560,14 @@ final class SqlEventStore {
       return conn.preparedQuery(streamRows).execute(Tuple.of(DELETED_STREAM)).compose(markerRows -> {
         List<Tuple> positions = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        // Streams that keep other events keep their last version too: no version is written twice.
+        Map<String, Long> lastVersions = new HashMap<>();
         for (Object[] m : matched) {
           positions.add(Tuple.of(m[0]));
           ids.add((String) m[1]);
+          if (!allStreams.contains((String) m[2])) {
+            lastVersions.merge((String) m[2], (Long) m[3], Math::max);
+          }
         }
         int markers = 0;
         for (Row row : markerRows) {
@@ -581,7 +591,8 @@ final class SqlEventStore {
           Future<List<RowSet<Row>>> snapshots = each(conn, deleteSnapshot, tuples(List.copyOf(allStreams)));
           Future<List<RowSet<Row>>> metadata = each(conn, deleteMeta, tuples(List.copyOf(allStreams)));
           Future<?> counted = conn.preparedQuery(countDeletion).execute();
-          return Future.all(events, snapshots, metadata, counted).map(v -> new Erased(positions.size() - markerCount,
+          Future<?> kept = keepVersions(conn, lastVersions);
+          return Future.all(List.of(events, snapshots, metadata, counted, kept)).map(v -> new Erased(positions.size() - markerCount,
               snapshots.result().stream().mapToInt(RowSet::rowCount).sum(),
               metadata.result().stream().mapToInt(RowSet::rowCount).sum(), markerCount, ids));
         });
@@ -592,7 +603,18 @@ final class SqlEventStore {
     });
   }
 
-  /** [position, id] of the events up to {@code last} whose metadata field equals value. */
+  /** A stream's last version, kept in its metadata (only ever raised) before its last events go. */
+  private Future<Void> keepVersions(SqlConnection conn, Map<String, Long> lastVersions) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : lastVersions.entrySet()) {
+      chain = chain.compose(v -> conn.preparedQuery(keepVersion).execute(Tuple.of(e.getValue(), e.getValue(), e.getKey()))
+          .compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
+              : conn.preparedQuery(insertVersion).execute(Tuple.of(e.getKey(), e.getValue())).<Void>mapEmpty()));
+    }
+    return chain;
+  }
+
+  /** [position, id, stream, version] of the events up to {@code last} whose metadata field equals value. */
   private Future<List<Object[]>> scanMetadata(String field, String value, long after, long last, List<Object[]> found) {
     return db.pool().preparedQuery(scanEvents).execute(Tuple.of(after, last, ERASE_SCAN)).compose(rows -> {
       long cursor = after;
@@ -601,7 +623,7 @@ final class SqlEventStore {
         JsonObject metadata = dialect.jsonObject(row.getValue(2));
         Object v = metadata == null ? null : metadata.getValue(field);
         if (v != null && String.valueOf(v).equals(value)) {
-          found.add(new Object[] {row.getLong(0), row.getString(1)});
+          found.add(new Object[] {row.getLong(0), row.getString(1), row.getString(3), row.getLong(4)});
         }
       }
       return rows.size() < ERASE_SCAN ? Future.succeededFuture(found) : scanMetadata(field, value, cursor, last, found);
