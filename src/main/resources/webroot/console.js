@@ -224,6 +224,27 @@ function showStream() {
     .catch((err) => note('store-note', err));
 }
 $('show-stream').addEventListener('click', showStream);
+// the stream's metadata (retention rules, deleted) beside its events, and an admin's delete
+function showMetadata() {
+  const stream = $('stream').value.trim();
+  if (!stream) return;
+  api('GET', `/api/v1/streams/${encodeURIComponent(stream)}/metadata`).then((m) => {
+    const rules = ['max_age_ms', 'max_count', 'truncate_before'].filter((k) => m[k] !== null && m[k] !== undefined)
+      .map((k) => `${k} ${m[k]}`);
+    const defaults = m.category_defaults ? ` (category defaults: ${JSON.stringify(m.category_defaults)})` : '';
+    $('stream-meta').textContent = `${m.stream}: ${rules.length ? rules.join(', ') : 'no retention rules'}${defaults}`
+      + (m.deleted ? `; deleted (${m.deleted})` : '');
+  }).catch((err) => { $('stream-meta').textContent = err.message; });
+}
+$('show-stream').addEventListener('click', showMetadata);
+$('delete-stream').addEventListener('click', () => {
+  const stream = $('stream').value.trim();
+  const hard = $('delete-hard').checked;
+  if (!stream || !confirm(`${hard ? 'Hard-delete (for good)' : 'Soft-delete'} stream ${stream}?`)) return;
+  api('DELETE', `/api/v1/streams/${encodeURIComponent(stream)}${hard ? '?hard=true' : ''}`)
+    .then((r) => { note('store-note'); $('stream-meta').textContent = `deleted ${r.stream} at version ${r.last_version}`; showMetadata(); })
+    .catch((err) => note('store-note', err));
+});
 // the $all tail: every appended event is also a topic message on streams.{category}
 watches.push(watch(bridge, ['streams.#'], (event) => {
   const row = $('store-rows').insertRow(0);

@@ -96,6 +96,7 @@ final class Scavenger {
   }
 
   private Future<Pass> batches(long after, Pass sofar) {
+    long started = System.nanoTime();
     return db.pool().preparedQuery(candidates).execute(Tuple.of(after, System.currentTimeMillis(), batch)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(sofar);
@@ -118,8 +119,10 @@ final class Scavenger {
             meter.scavenged(positions.size(), freed);
             return new Pass(true, sofar.events() + positions.size(), sofar.bytes() + freed, sofar.streams() + lastVersions.size());
           })
-          // A short pause between batches: the pool and the disk serve appends meanwhile.
-          .compose(next -> pause().compose(v -> batches(cursor, next)));
+          // A pause between batches at least as long as the batch took: the scavenger never takes more
+          // than about half of the database's time from appends and reads.
+          .compose(next -> pause(Math.max(pauseMs, (System.nanoTime() - started) / 1_000_000))
+              .compose(v -> batches(cursor, next)));
     });
   }
 
@@ -134,9 +137,9 @@ final class Scavenger {
     return chain;
   }
 
-  private Future<Void> pause() {
+  private Future<Void> pause(long ms) {
     Promise<Void> p = Promise.promise();
-    vertx.setTimer(Math.max(1, pauseMs), id -> p.complete());
+    vertx.setTimer(Math.max(1, ms), id -> p.complete());
     return p.future();
   }
 

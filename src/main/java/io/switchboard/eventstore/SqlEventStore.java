@@ -78,7 +78,6 @@ final class SqlEventStore {
    */
   private long deletions = -1;
   private final String lockHead;
-  private final String currentVersion;
   private final String findId;
   private final String insertEvent;
   private final String updateHead;
@@ -114,7 +113,6 @@ final class SqlEventStore {
     this.dialect = db.dialect();
     this.retention = retention;
     lockHead = db.sql("SELECT last_position, deletions FROM store_head WHERE id = 1 FOR UPDATE");
-    currentVersion = db.sql("SELECT MAX(version) AS version FROM events WHERE stream = $1");
     // A stream's last version: its last event's, or what its metadata kept once the scavenger (or
     // a delete) removed that event; and whether it is deleted. One statement: one snapshot of both.
     streamState = db.sql("SELECT (SELECT MAX(version) FROM events WHERE stream = $1),"
@@ -156,8 +154,8 @@ final class SqlEventStore {
     updateSnapshot = db.sql("UPDATE snapshots SET version = $1, state = $2, taken_at = $3 WHERE stream = $4 AND version <= $5");
     insertSnapshot = db.sql("INSERT INTO snapshots (stream, version, state, taken_at) VALUES ($1, $2, $3, $4)");
     readSnapshot = db.sql("SELECT version, state, taken_at FROM snapshots WHERE stream = $1");
-    listStreams = db.sql("SELECT stream, MAX(version), MAX(position) FROM events WHERE category = $1"
-        + " GROUP BY stream ORDER BY MAX(position) DESC LIMIT $2");
+    listStreams = db.sql("SELECT e.stream, MAX(e.version), MAX(e.position)" + FROM + "e.category = $1" + visible2
+        + " GROUP BY e.stream ORDER BY MAX(e.position) DESC LIMIT $3");
   }
 
   // ---------------------------------------------------------------- append
@@ -746,8 +744,12 @@ final class SqlEventStore {
   }
 
   private Future<JsonObject> writeSnapshot(String stream, long version, Object state) {
-    return db.inTransaction(conn -> conn.preparedQuery(currentVersion).execute(Tuple.of(stream)).compose(rows -> {
-      Long current = rows.iterator().next().getLong(0);
+    return db.inTransaction(conn -> conn.preparedQuery(streamState).execute(Tuple.of(stream, stream, stream)).compose(rows -> {
+      StreamState found = StreamState.of(rows.iterator().next());
+      if (found.hardDeleted()) {
+        return Future.failedFuture(streamDeleted(stream));
+      }
+      Long current = found.version() < 0 ? null : found.version();
       if (current == null || current < version) {
         return Future.failedFuture(Problem.invalid("unknown-version", "stream '" + stream + "' has no version " + version
             + (current == null ? " (it has no events)" : " (its last version is " + current + ")")));
@@ -779,7 +781,7 @@ final class SqlEventStore {
 
   /** The streams of a category, most recently written first: {@code [{"stream","version","position"}]}. */
   Future<JsonArray> streams(String category, int limit) {
-    return db.pool().preparedQuery(listStreams).execute(Tuple.of(category, limit)).map(rows -> {
+    return db.pool().preparedQuery(listStreams).execute(Tuple.of(category, System.currentTimeMillis(), limit)).map(rows -> {
       JsonArray out = new JsonArray();
       for (Row row : rows) {
         out.add(new JsonObject().put("stream", row.getString(0)).put("version", row.getLong(1)).put("position", row.getLong(2)));

@@ -252,6 +252,8 @@ abstract class StreamLifecycleContract {
     assertProblem(get(s), 404, "stream-not-found");
     assertThat(versionsInAll(s, first)).isEmpty();
     assertThat(Http.json(get(s + "/metadata")).getString("deleted")).isEqualTo("soft");
+    assertThat(Http.json(Http.get(hub.uri("/api/v1/streams?category=soft"))).getJsonArray("streams").stream()
+        .map(x -> ((JsonObject) x).getString("stream")).toList()).doesNotContain(s);
 
     // Expectations are checked against the last version written: no_stream does not hold.
     assertProblem(append(s, 1, "Expected-Version", "no_stream"), 409, "wrong-expected-version");
@@ -280,6 +282,8 @@ abstract class StreamLifecycleContract {
       assertProblem(append(s, 1, "Expected-Version", "1"), 410, "stream-deleted");
       assertProblem(delete(s, false), 410, "stream-deleted");
       assertProblem(putMetadata(s, new JsonObject().put("max_count", 1)), 410, "stream-deleted");
+      assertProblem(Http.method("PUT", hub.uri("/api/v1/streams/" + s + "/snapshot"), new JsonObject().put("version", 1)
+          .put("state", 1).encode(), "Content-Type", "application/json"), 410, "stream-deleted");
 
       // $all shows the marker in the place of the delete, not the events.
       JsonArray all = Http.json(get("$all?from_position=" + first)).getJsonArray("events");
