@@ -95,11 +95,27 @@ final class Scavenger {
     return running;
   }
 
+  /**
+   * Runs the batches one after another, each started from a timer: a loop, not a chain of nested
+   * futures (a pass of thousands of batches would complete thousands of them in one call stack).
+   */
   private Future<Pass> batches(long after, Pass sofar) {
+    Promise<Pass> done = Promise.promise();
+    next(after, sofar, done);
+    return done.future();
+  }
+
+  private void next(long after, Pass sofar, Promise<Pass> done) {
     long started = System.nanoTime();
-    return db.pool().preparedQuery(candidates).execute(Tuple.of(after, System.currentTimeMillis(), batch)).compose(rows -> {
+    db.pool().preparedQuery(candidates).execute(Tuple.of(after, System.currentTimeMillis(), batch)).onComplete(read -> {
+      if (read.failed()) {
+        done.fail(read.cause());
+        return;
+      }
+      RowSet<Row> rows = read.result();
       if (rows.size() == 0) {
-        return Future.succeededFuture(sofar);
+        done.complete(sofar);
+        return;
       }
       List<Tuple> positions = new ArrayList<>(rows.size());
       Map<String, Long> lastVersions = new LinkedHashMap<>();
@@ -113,16 +129,19 @@ final class Scavenger {
       }
       long freed = bytes;
       long cursor = last;
-      return db.inTransaction(conn -> keepVersions(conn, lastVersions)
-              .compose(v -> conn.preparedQuery(deleteEvent).executeBatch(positions)))
-          .map(v -> {
+      db.inTransaction(conn -> keepVersions(conn, lastVersions).compose(v -> conn.preparedQuery(deleteEvent).executeBatch(positions)))
+          .onComplete(deleted -> {
+            if (deleted.failed()) {
+              done.fail(deleted.cause());
+              return;
+            }
             meter.scavenged(positions.size(), freed);
-            return new Pass(true, sofar.events() + positions.size(), sofar.bytes() + freed, sofar.streams() + lastVersions.size());
-          })
-          // A pause between batches at least as long as the batch took: the scavenger never takes more
-          // than about half of the database's time from appends and reads.
-          .compose(next -> pause(Math.max(pauseMs, (System.nanoTime() - started) / 1_000_000))
-              .compose(v -> batches(cursor, next)));
+            Pass now = new Pass(true, sofar.events() + positions.size(), sofar.bytes() + freed, sofar.streams() + lastVersions.size());
+            // A pause between batches at least as long as the batch took: the scavenger never takes
+            // more than about half of the database's time from appends and reads.
+            long pause = Math.max(pauseMs, (System.nanoTime() - started) / 1_000_000);
+            vertx.setTimer(Math.max(1, pause), id -> next(cursor, now, done));
+          });
     });
   }
 
@@ -135,12 +154,6 @@ final class Scavenger {
               : conn.preparedQuery(insertVersion).execute(Tuple.of(e.getKey(), e.getValue())).<Void>mapEmpty()));
     }
     return chain;
-  }
-
-  private Future<Void> pause(long ms) {
-    Promise<Void> p = Promise.promise();
-    vertx.setTimer(Math.max(1, ms), id -> p.complete());
-    return p.future();
   }
 
   /** The bytes a stored JSON value takes, near enough (its text). */

@@ -614,9 +614,21 @@ final class SqlEventStore {
 
   /** [position, id, stream, version] of the events up to {@code last} whose metadata field equals value. */
   private Future<List<Object[]>> scanMetadata(String field, String value, long after, long last, List<Object[]> found) {
-    return db.pool().preparedQuery(scanEvents).execute(Tuple.of(after, last, ERASE_SCAN)).compose(rows -> {
+    // Page after page from callbacks, not nested futures: a long scan must not build a deep stack.
+    io.vertx.core.Promise<List<Object[]>> done = io.vertx.core.Promise.promise();
+    scanPage(field, value, after, last, found, done);
+    return done.future();
+  }
+
+  private void scanPage(String field, String value, long after, long last, List<Object[]> found,
+                        io.vertx.core.Promise<List<Object[]>> done) {
+    db.pool().preparedQuery(scanEvents).execute(Tuple.of(after, last, ERASE_SCAN)).onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+        return;
+      }
       long cursor = after;
-      for (Row row : rows) {
+      for (Row row : ar.result()) {
         cursor = row.getLong(0);
         JsonObject metadata = dialect.jsonObject(row.getValue(2));
         Object v = metadata == null ? null : metadata.getValue(field);
@@ -624,9 +636,14 @@ final class SqlEventStore {
           found.add(new Object[] {row.getLong(0), row.getString(1), row.getString(3), row.getLong(4)});
         }
       }
-      return rows.size() < ERASE_SCAN ? Future.succeededFuture(found) : scanMetadata(field, value, cursor, last, found);
+      if (ar.result().size() < ERASE_SCAN) {
+        done.complete(found);
+      } else {
+        scanPage(field, value, cursor, last, found, done);
+      }
     });
   }
+
 
   // ---------------------------------------------------------------- metadata
 

@@ -31,7 +31,7 @@ public final class StoreBench {
     int seconds = Integer.parseInt(args[1]);
     // The scavenger runs when the scavenge phase asks, not on its timer.
     JsonObject overrides = new JsonObject().put("eventstore", new JsonObject().put("max_read_limit", 1000)
-        .put("scavenge_ms", 3_600_000));
+        .put("scavenge_ms", 3_600_000).put("scavenge_batch", Integer.getInteger("bench.scavenge.batch", 500)));
     int phasesFrom = 2;
     if (kind.equals("pg")) {
       overrides.put("postgres", new JsonObject().put("uri", args[2]).put("schema", args[3]).put("pool_size", 8));
@@ -106,7 +106,12 @@ public final class StoreBench {
         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(600_000));
     pass.onComplete(ar -> finishedAt.set(System.nanoTime()));
     Result with = measure(bus, 16, seconds, w -> single("busy-" + run + "-" + w), Addresses.EVENTSTORE_APPEND);
-    JsonObject done = TestHub.await(pass).body();
+    JsonObject done;
+    try {
+      done = pass.toCompletionStage().toCompletableFuture().get(600, TimeUnit.SECONDS).body();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the scavenger pass did not finish", e);
+    }
     double passSeconds = ((finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get()) - start) / 1e9;
     report(kind, "append x16 without scavenger", without, 1, "appends/s");
     report(kind, "append x16 while scavenging ", with, 1, "appends/s");
