@@ -142,18 +142,38 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   }
 
   private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
-    int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    WsSettings ws = WsSettings.from(conf);
+    int maxFrame = ws.maxFrameBytes();
     // A form-encoded body is decoded by the server as well as kept whole (a binary-mode CloudEvent
     // may carry one): its decoder must not refuse, with a 500, what the body limit lets through.
     int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
         .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
+    compression(options, ws);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
     }
     return options;
+  }
+
+  /**
+   * permessage-deflate for WebSocket clients and SockJS's WebSocket transport, off unless
+   * {@code ws.compression}: with full context takeover each socket keeps its own zlib state
+   * (hundreds of KB of native memory) and compresses every message again. When on, the server
+   * grants {@code server_no_context_takeover} to clients that ask, asks clients for
+   * {@code client_no_context_takeover}, and uses a cheap level; the older deflate-frame extension
+   * stays off.
+   */
+  static void compression(HttpServerOptions options, WsSettings ws) {
+    options.setPerMessageWebSocketCompressionSupported(ws.compression())
+        .setPerFrameWebSocketCompressionSupported(false);
+    if (ws.compression()) {
+      options.setWebSocketCompressionLevel(ws.compressionLevel())
+          .setWebSocketAllowServerNoContext(true)
+          .setWebSocketPreferredClientNoContext(true);
+    }
   }
 
   private static int bodyLimit(JsonObject conf) {

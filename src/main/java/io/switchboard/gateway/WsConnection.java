@@ -7,12 +7,19 @@ import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -54,6 +61,9 @@ final class WsConnection implements Subscriber {
   private boolean closed;
   /** Whether the client id is this connection's (no frame is handled before). */
   private boolean owned;
+  /** The message whose frames are arriving, and whether it is binary. */
+  private Buffer message;
+  private boolean binaryMessage;
 
   WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
     this.ws = ws;
@@ -115,9 +125,9 @@ final class WsConnection implements Subscriber {
     Vertx vertx = context.vertx();
     Future<Void> claimed = context.presence().claim(clientId, principal).onSuccess(v -> owned = true);
     processing = claimed;
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> error(null, "unsupported-frame", "binary frames are not supported: send JSON text"));
+    ws.frameHandler(this::onFrame);
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(this::onFrameError);
     return claimed
         .compose(v -> {
           personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
@@ -131,6 +141,73 @@ final class WsConnection implements Subscriber {
         })
         .compose(v -> context.presence().connected(clientId, connectionId))
         .onSuccess(v -> sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode()));
+  }
+
+  /**
+   * A frame the socket could not take. Vert.x reports it here and then drops the TCP connection
+   * (the peer would see 1006), so the close frame with the reason goes out first: 1009 for a
+   * message over {@code ws.max_frame_bytes} (one frame, or fragments adding up; compressed ones are
+   * counted inflated), 1007 for a text frame that is not UTF-8, 1002 for other protocol errors.
+   */
+  private void onFrameError(Throwable error) {
+    if (closed) {
+      return;
+    }
+    if (error instanceof CorruptedWebSocketFrameException corrupt) {
+      log.debug("closing {}: {}", clientId, corrupt.getMessage());
+      ws.close((short) corrupt.closeStatus().code(), corrupt.closeStatus().reasonText());
+    } else if (error instanceof IllegalStateException && String.valueOf(error.getMessage()).contains("max message size")) {
+      ws.close((short) 1009, "message over " + context.settings().maxFrameBytes() + " bytes");
+    } else if (error instanceof DecoderException) {
+      ws.close((short) 1002, "protocol error");
+    } else {
+      log.debug("WebSocket {} failed: {}", clientId, error.toString());
+    }
+  }
+
+  /**
+   * Gathers a message from its frames (bounded by {@code ws.max_frame_bytes}: 1009 past it) and
+   * decodes it strictly (1007 when it is not UTF-8, where Vert.x would substitute characters).
+   */
+  private void onFrame(WebSocketFrame frame) {
+    if (closed || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+      return;
+    }
+    if (!frame.isContinuation()) {
+      binaryMessage = frame.isBinary();
+      message = null;
+    }
+    Buffer data = frame.binaryData();
+    int size = (message == null ? 0 : message.length()) + data.length();
+    if (size > context.settings().maxFrameBytes()) {
+      message = null;
+      ws.close((short) 1009, "message over " + context.settings().maxFrameBytes() + " bytes");
+      return;
+    }
+    if (message == null && frame.isFinal()) {
+      message = data;
+    } else {
+      message = message == null ? Buffer.buffer(size).appendBuffer(data) : message.appendBuffer(data);
+    }
+    if (!frame.isFinal()) {
+      return;
+    }
+    Buffer whole = message;
+    message = null;
+    if (binaryMessage) {
+      error(null, "unsupported-frame", "binary frames are not supported: send JSON text");
+      return;
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(whole.getBytes())).toString();
+    } catch (CharacterCodingException notUtf8) {
+      ws.close((short) 1007, "a text message must be UTF-8");
+      return;
+    }
+    onText(text);
   }
 
   private void onPersonal(JsonObject message) {
