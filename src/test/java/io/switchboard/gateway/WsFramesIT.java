@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * WebSocket compression and frame limits as the npm ws client at its defaults meets them (it offers
  * permessage-deflate, like browsers): off by default, no context takeover when on, and oversized,
- * fragmented, invalid and compression-bomb messages closed with the right codes either way.
+ * fragmented, invalid and compression-bomb messages closed with the right codes either way; and
+ * Chromium over a raw WebSocket and over SockJS, receiving, with what it negotiated checked.
  */
 class WsFramesIT {
 
@@ -24,6 +25,9 @@ class WsFramesIT {
       String output = NodeClients.run(Duration.ofSeconds(60), "ws-frames.mjs", "http://127.0.0.1:" + hub.port, "off",
           String.valueOf(MAX_FRAME));
       assertThat(output).contains("OK ws-frames off");
+      NodeClients.requireChromium();
+      assertThat(NodeClients.run(Duration.ofSeconds(60), "browser-compression.mjs", "http://127.0.0.1:" + hub.port, "off"))
+          .contains("OK browser-compression off");
     }
   }
 
@@ -34,6 +38,9 @@ class WsFramesIT {
       String output = NodeClients.run(Duration.ofSeconds(60), "ws-frames.mjs", "http://127.0.0.1:" + hub.port, "on",
           String.valueOf(MAX_FRAME));
       assertThat(output).contains("OK ws-frames on");
+      NodeClients.requireChromium();
+      assertThat(NodeClients.run(Duration.ofSeconds(60), "browser-compression.mjs", "http://127.0.0.1:" + hub.port, "on"))
+          .contains("OK browser-compression on");
     }
   }
 }
