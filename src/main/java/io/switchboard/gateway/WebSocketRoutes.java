@@ -53,7 +53,7 @@ final class WebSocketRoutes {
       throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
     }
     Principal principal = Security.principal(ctx);
-    String address = ctx.request().remoteAddress().hostAddress();
+    String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
     ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
       WsConnection connection = new WsConnection(ws, clientId, principal, context);
