@@ -40,7 +40,7 @@ final class TopicWatches {
     @Override
     public void deliver(TopicEvent event, OutboundFrames frames) {
       // the envelope does not name its topic: a header does
-      vertx.eventBus().send(address, new JsonObject(event.event()),
+      vertx.eventBus().send(address, frames.envelope(),
           new DeliveryOptions().setLocalOnly(true).addHeader("topic", event.topic()));
     }
   }

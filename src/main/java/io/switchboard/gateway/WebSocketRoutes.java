@@ -31,7 +31,7 @@ final class WebSocketRoutes {
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates());
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
-      String frame = m.body().getJsonObject("frame").encode();
+      io.vertx.core.buffer.Buffer frame = m.body().getJsonObject("frame").toBuffer(); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);

@@ -16,6 +16,9 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -53,7 +56,7 @@ final class WsConnection implements Subscriber {
   private final WsContext context;
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
   private final Set<String> rooms = new LinkedHashSet<>();
-  private final Outbox<String> outbox;
+  private final Outbox<Buffer> outbox;
   private MessageConsumer<JsonObject> personal;
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
@@ -77,9 +80,9 @@ final class WsConnection implements Subscriber {
       }
 
       @Override
-      public void write(String frame) {
+      public void write(Buffer frame) {
         try {
-          ws.writeTextMessage(frame);
+          writeText(frame);
         } catch (IllegalStateException socketClosed) {
           closed = true;
         }
@@ -101,8 +104,8 @@ final class WsConnection implements Subscriber {
       }
 
       @Override
-      public String gapNotice(long dropped) {
-        return new JsonObject().put("type", "gap").put("reason", "slow-client").put("dropped", dropped).encode();
+      public Buffer gapNotice(long dropped) {
+        return new JsonObject().put("type", "gap").put("reason", "slow-client").put("dropped", dropped).toBuffer();
       }
 
       @Override
@@ -405,7 +408,25 @@ final class WsConnection implements Subscriber {
   }
 
   void sendFrame(String text) {
-    outbox.send(text);
+    outbox.send(Buffer.buffer(text));
+  }
+
+  /** A frame encoded once for every connection it goes to (a topic message, a room message). */
+  void sendFrame(Buffer utf8) {
+    outbox.send(utf8);
+  }
+
+  /**
+   * Writes UTF-8 text as one text frame, the same bytes for every socket: Vert.x's
+   * {@code writeTextMessage(String)} would encode the string again for each one. Frames over the
+   * frame size limit go through it, to be split as before.
+   */
+  private void writeText(Buffer utf8) {
+    if (utf8.length() > context.settings().maxFrameBytes()) {
+      ws.writeTextMessage(utf8.toString());
+      return;
+    }
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, ((BufferInternal) utf8).getByteBuf(), true));
   }
 
   private static String withRef(JsonObject frame, Object ref) {
