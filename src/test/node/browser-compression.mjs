@@ -48,6 +48,7 @@ try {
   // SockJS bridge (its WebSocket transport): register for the topic.
   await page.evaluate(async (run) => {
     const eb = new EventBus('/eventbus');
+    window.eb = eb;
     await new Promise((resolve, reject) => { eb.onopen = resolve; setTimeout(() => reject(new Error('bridge did not open')), 5000); });
     window.bridgeEvent = new Promise(resolve => eb.registerHandler(`switchboard.topic.browser.${run}.bridge`, (err, m) => resolve(m.body)));
     // the registration is in place once a request sent after it is answered
@@ -65,6 +66,31 @@ try {
   await Promise.race([Promise.resolve(got), timeout('browser')]);
   check(got[0].event.id === a.body.id && got[0].event.data.text === payload.text, `WebSocket event received: ${JSON.stringify(got[0]).slice(0, 200)}`);
   check(got[1].id === b.body.id && got[1].data.text === payload.text, `SockJS message received: ${JSON.stringify(got[1]).slice(0, 200)}`);
+
+  // A bridge watch resumes from a message's cursor header: what came after it, then live, none twice.
+  const watch = (address, cursor) => page.evaluate(([run, address, cursor]) => new Promise((resolve, reject) => {
+    window[address] = [];
+    window.eb.registerHandler(address, (err, m) => window[address].push({ n: m.body.data && m.body.data.n,
+      type: m.body.type, cursor: m.headers && m.headers.cursor }));
+    window.eb.send('switchboard.topics.watch', { address, topics: [`browser.${run}.r.#`], ...(cursor ? { cursor } : {}) }, {},
+      (err, m) => err ? reject(new Error(JSON.stringify(err))) : resolve(m.body));
+  }), [run, address, cursor]);
+  const received = (address, count) => page.waitForFunction(([a, c]) => window[a].length >= c && window[a], [address, count],
+    { timeout: 5000 }).then(h => h.jsonValue()).catch(() => fail(`${address}: fewer than ${count} messages`));
+  await watch(`switchboard.watch.${run}.one`);
+  for (const n of [1, 2]) await post(`/api/v1/topics/browser.${run}.r.x`, { n }, { 'ce-type': 'resume' });
+  const first = await received(`switchboard.watch.${run}.one`, 2);
+  check(first.every(m => m.cursor), `watched messages carry a cursor header: ${JSON.stringify(first)}`);
+  await watch(`switchboard.watch.${run}.two`, first[0].cursor);
+  await post(`/api/v1/topics/browser.${run}.r.y`, { n: 3 }, { 'ce-type': 'resume' });
+  const resumed = await received(`switchboard.watch.${run}.two`, 2);
+  await new Promise(r => setTimeout(r, 200));
+  const settled = await page.evaluate(a => window[a], `switchboard.watch.${run}.two`);
+  check(JSON.stringify(settled.map(m => m.n)) === '[2,3]', `resumed watch: after the cursor, then live, none twice: ${JSON.stringify(settled)}`);
+  await watch(`switchboard.watch.${run}.three`, 'elsewhere-1');
+  const gapped = await received(`switchboard.watch.${run}.three`, 4);
+  check(gapped[0].type === 'switchboard.gap' && JSON.stringify(gapped.slice(1).map(m => m.n)) === '[1,2,3]',
+    `a foreign cursor: a switchboard.gap event, then the history: ${JSON.stringify(gapped)}`);
 
   const ws = handshakes.find(h => h.url && h.url.includes('/ws'));
   const sockjs = handshakes.find(h => h.url && h.url.includes('/eventbus/'));

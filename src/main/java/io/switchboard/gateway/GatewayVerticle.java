@@ -50,7 +50,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     LocalSubscriptions subscriptions = new LocalSubscriptions();
     topics = new TopicRoutes(vertx, conf, subscriptions, security);
     webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
-    watches = new TopicWatches(vertx, subscriptions);
+    watches = new TopicWatches(vertx, subscriptions,
+        new GapNotices("/switchboard/" + conf.getJsonObject("node", new JsonObject()).getString("id")));
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 

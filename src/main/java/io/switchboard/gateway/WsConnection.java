@@ -27,6 +27,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,6 +68,8 @@ final class WsConnection implements Subscriber {
   /** The message whose frames are arriving, and whether it is binary. */
   private Buffer message;
   private boolean binaryMessage;
+  /** Live messages waiting while a resume's replay is fetched (bounded by ws.max_backlog). */
+  private ArrayDeque<OutboundFrames> held;
 
   WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
     this.ws = ws;
@@ -280,15 +283,66 @@ final class WsConnection implements Subscriber {
   private Future<Void> subscribe(JsonObject frame, Object ref) {
     List<TopicPattern> requested = topics(frame);
     requested.forEach(principal::requireSubscribe);
+    String cursor = frame.getValue("cursor") instanceof String c && !c.isBlank() ? c : null;
+    if (frame.getValue("cursor") != null && cursor == null) {
+      throw Problem.badRequest("malformed-frame", "\"cursor\" must be the cursor of the last event received");
+    }
     Set<TopicPattern> added = new LinkedHashSet<>(requested);
     added.removeAll(patterns);
     if (patterns.size() + added.size() > context.settings().maxTopics()) {
       throw Problem.badRequest("too-many-topics", "a connection subscribes to at most " + context.settings().maxTopics() + " patterns");
     }
     patterns.addAll(added);
+    if (cursor != null) {
+      held = held == null ? new ArrayDeque<>() : held; // live messages wait until the replay is written
+    }
     context.subscriptions().add(this, added);
     sendFrame(withRef(new JsonObject().put("type", "subscribed").put("topics", names(patterns)), ref));
-    return Future.succeededFuture();
+    if (cursor == null) {
+      return Future.succeededFuture();
+    }
+    JsonArray topics = new JsonArray();
+    requested.forEach(p -> topics.add(p.toString()));
+    return context.vertx().eventBus().<JsonObject>request(Addresses.TOPICS_HISTORY,
+            new JsonObject().put("after", cursor).put("topics", topics))
+        .onSuccess(reply -> replay(reply.body(), topics))
+        .onFailure(e -> {
+          sendFrame(new JsonObject().put("type", "gap").put("reason", "history-unavailable").put("topics", topics).encode());
+          releaseHeld(Set.of());
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /**
+   * What the client missed since its cursor, from this node's history (the one SSE's Last-Event-ID
+   * reads), then the live messages that arrived meanwhile, none twice. A gap frame first when the
+   * history cannot fill the gap (too old, or a cursor of another node or run).
+   */
+  private void replay(JsonObject history, JsonArray topics) {
+    if (history.getBoolean("gap", false)) {
+      sendFrame(new JsonObject().put("type", "gap").put("reason", "history").put("topics", topics).encode());
+    }
+    Set<Long> replayed = new java.util.HashSet<>();
+    JsonArray events = history.getJsonArray("events", new JsonArray());
+    for (int i = 0; i < events.size(); i++) {
+      OutboundFrames frames = new OutboundFrames(TopicEvent.fromJson(events.getJsonObject(i)));
+      replayed.add(frames.sequence());
+      outbox.send(frames.websocket());
+    }
+    releaseHeld(replayed);
+  }
+
+  private void releaseHeld(Set<Long> replayed) {
+    ArrayDeque<OutboundFrames> waiting = held;
+    held = null;
+    if (waiting != null) {
+      for (OutboundFrames frames : waiting) {
+        if (!replayed.contains(frames.sequence())) {
+          outbox.send(frames.websocket());
+        }
+      }
+    }
   }
 
   private Future<Void> unsubscribe(JsonObject frame, Object ref) {
@@ -404,6 +458,14 @@ final class WsConnection implements Subscriber {
 
   @Override
   public void deliver(TopicEvent event, OutboundFrames frames) {
+    if (held != null) {
+      if (held.size() >= context.settings().maxBacklog()) {
+        held.removeFirst();
+        outbox.droppedElsewhere();
+      }
+      held.addLast(frames);
+      return;
+    }
     outbox.send(frames.websocket());
   }
 

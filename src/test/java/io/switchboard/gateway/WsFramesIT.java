@@ -25,6 +25,8 @@ class WsFramesIT {
       String output = NodeClients.run(Duration.ofSeconds(60), "ws-frames.mjs", "http://127.0.0.1:" + hub.port, "off",
           String.valueOf(MAX_FRAME));
       assertThat(output).contains("OK ws-frames off");
+      assertThat(NodeClients.run(Duration.ofSeconds(30), "ws-resume.mjs", "http://127.0.0.1:" + hub.port))
+          .contains("OK ws-resume");
       NodeClients.requireChromium();
       assertThat(NodeClients.run(Duration.ofSeconds(60), "browser-compression.mjs", "http://127.0.0.1:" + hub.port, "off"))
           .contains("OK browser-compression off");
