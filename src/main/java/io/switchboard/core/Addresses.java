@@ -139,4 +139,25 @@ public final class Addresses {
   public static String query(String name) {
     return QUERY_PREFIX + name;
   }
+
+  // ------------------------------------------------------------------ launcher (issue 19)
+
+  /**
+   * Published node-locally by the launcher once every verticle of the node is deployed (the gateway
+   * and the bridges listen): what waits for the whole node, such as queue consumers, starts then.
+   * A verticle deployed by the launcher finds {@code "await_hub_started": true} in its config.
+   */
+  public static final String HUB_STARTED = "switchboard.hub.started";
+
+  public static final String AWAIT_HUB_STARTED = "await_hub_started";
+
+  // ------------------------------------------------------------------ operator console (issue 21)
+
+  /**
+   * Request {@code {"since"?: epoch ms}} → {@code {"node","interval_ms","window_ms","samples":[…]}}:
+   * one node's metric samples (rates and gauges from its own meters) after {@code since}, or the latest.
+   */
+  public static String metricsSummary(String node) {
+    return "switchboard.metrics.summary." + node;
+  }
 }

@@ -1,5 +1,7 @@
 package io.switchboard.cqrs;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
@@ -41,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * <p>Any instance answers {@code switchboard.projections.list} and takes admin actions on
  * {@code switchboard.projections.admin}, passing them to the projection's runner wherever it runs.
  */
-public final class ProjectorVerticle extends VerticleBase {
+public final class ProjectorVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(CqrsSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(ProjectorVerticle.class);
   private static final Pattern NAME = Pattern.compile("[a-z0-9_.-]{1,100}");
@@ -73,6 +81,11 @@ public final class ProjectorVerticle extends VerticleBase {
         }
         if (projections.put(projection.name(), projection) != null) {
           throw new IllegalArgumentException("cqrs.projections: two projections are named '" + projection.name() + "'");
+        }
+      }
+      for (String named : settings.undecodable().keySet()) {
+        if (!projections.containsKey(named)) {
+          throw new IllegalArgumentException("cqrs.undecodable." + named + ": no projection of cqrs.projections is named so");
         }
       }
       db = Database.open(vertx, conf, "projector");
@@ -191,7 +204,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private Future<Void> run(Projection projection) {
     String name = projection.name();
     ProjectionRunner runner = new ProjectionRunner(vertx, projection, db, runnerId, settings.heartbeatMs(), sql,
-        () -> forget(name));
+        () -> forget(name), settings.skipsUndecodable(name));
     if (stopping) {
       return locks.unlock(name);
     }

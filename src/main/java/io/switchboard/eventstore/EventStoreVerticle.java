@@ -1,5 +1,8 @@
 package io.switchboard.eventstore;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.switchboard.core.Addresses;
@@ -35,7 +38,26 @@ import org.slf4j.LoggerFactory;
  * hub carries on; the pool reconnects by itself once it is back. If it is down at start, the
  * verticle still starts and applies its migrations as soon as it can.
  */
-public final class EventStoreVerticle extends VerticleBase {
+public final class EventStoreVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    ConfigSchema schema = ConfigSchema.create().include(Database.CONFIG_SCHEMA).declare("eventstore.upcasters")
+        .closed("eventstore");
+    for (String field : new String[] {"max_append_events", "max_read_limit", "max_batch_events", "max_pending_appends",
+        "subscription_batch", "subscription_timeout_ms", "max_subscriptions", "poll_ms"}) {
+      schema.integer("eventstore." + field, 1, Integer.MAX_VALUE);
+    }
+    return schema.parsedBy(conf -> {
+      Object steps = conf.getJsonObject("eventstore", new JsonObject()).getValue("upcasters", new JsonArray());
+      if (!(steps instanceof JsonArray list)) {
+        throw new IllegalArgumentException("field \"eventstore.upcasters\": must be a list of "
+            + "{\"type\", \"from\", \"rename\"?, \"defaults\"?, \"remove\"?} steps");
+      }
+      Upcasters.from(list, List.of());
+    });
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(EventStoreVerticle.class);
   private static final String MODULE = "eventstore";
@@ -261,6 +283,10 @@ public final class EventStoreVerticle extends VerticleBase {
     }
     result.onSuccess(message::reply).onFailure(e -> {
       Problem problem = db.problem(e, what);
+      if (what.equals("append") && "database-unavailable".equals(problem.code())) {
+        // The connection may have failed after the COMMIT reached the database.
+        problem = problem.outcomeUnknown(Problem.RETRY_APPEND);
+      }
       if (problem.status() == 409) {
         conflicts.increment();
       } else if (problem.status() == 500) {

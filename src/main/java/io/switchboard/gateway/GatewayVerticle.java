@@ -1,5 +1,7 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
@@ -28,7 +30,39 @@ import org.slf4j.LoggerFactory;
  * The HTTP face of the hub. Talks to the rest only over the event bus; runs as many instances as
  * configured, all sharing one port.
  */
-public final class GatewayVerticle extends VerticleBase implements Listening {
+public final class GatewayVerticle extends VerticleBase implements Listening, Configured {
+
+  /** The sse section (read by the topic and stream routes). */
+  static final ConfigSchema SSE = ConfigSchema.create()
+      .integer("sse.heartbeat_ms", 1, Integer.MAX_VALUE).integer("sse.retry_ms", 0, Integer.MAX_VALUE)
+      .integer("sse.max_topics", 1, Integer.MAX_VALUE).integer("sse.max_backlog", 1, Integer.MAX_VALUE)
+      .oneOf("sse.slow_policy", "drop_oldest", "close");
+
+  /** The bridge section (SockJS here, TCP in its own verticle). */
+  static final ConfigSchema BRIDGE = ConfigSchema.create()
+      .list("bridge.inbound", ConfigSchema.create().string("address").string("address_regex"))
+      .list("bridge.outbound", ConfigSchema.create().string("address").string("address_regex"))
+      .integer("bridge.ping_timeout_ms", 1, Integer.MAX_VALUE).integer("bridge.reply_timeout_ms", 1, Integer.MAX_VALUE)
+      .integer("bridge.max_handlers_per_socket", 1, Integer.MAX_VALUE).integer("bridge.heartbeat_ms", 1, Integer.MAX_VALUE)
+      .string("topics.default_type");
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(SSE).include(BRIDGE)
+        .integer("ws.heartbeat_ms", 1, Integer.MAX_VALUE).integer("ws.presence_ttl_ms", 1, Integer.MAX_VALUE)
+        .integer("ws.max_backlog", 1, Integer.MAX_VALUE).oneOf("ws.slow_policy", "drop_oldest", "close")
+        .integer("ws.max_topics", 1, Integer.MAX_VALUE).integer("ws.max_rooms", 1, Integer.MAX_VALUE)
+        .integer("ws.max_frame_bytes", 1, Integer.MAX_VALUE)
+        .bool("ws.compression").integer("ws.compression_level", 1, 9)
+        .parsedBy(io.switchboard.gateway.security.ClientAddresses::new).declare("http.trusted_proxies")
+        .integer("limits.connections_per_ip", 1, Integer.MAX_VALUE).integer("limits.publish_rate", 1, Integer.MAX_VALUE)
+        .integer("limits.publish_burst", 1, Integer.MAX_VALUE).bool("limits.limit_anonymous")
+        .string("tls.cert_path").string("tls.key_path").integer("tls.hsts_max_age_s", 0, Integer.MAX_VALUE)
+        .bool("auth.public_metrics")
+        .parsedBy(BrowserSettings::from)
+        .closed("sse", "ws", "bridge", "limits", "tls");
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
 
@@ -38,6 +72,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
+  private Router router;
 
   @Override
   public Future<?> start() {
@@ -57,7 +92,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
 
     ingress = new TopicIngress(vertx);
     ingress.install();
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     if (secure) {
       String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
       router.route().handler(ctx -> {
@@ -95,6 +130,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
+    new ConsoleRoutes(vertx, conf).mount(router);
     router.route().failureHandler(HttpProblems::onFailure);
     router.errorHandler(404, HttpProblems::onFailure);
     router.errorHandler(405, HttpProblems::onFailure);
@@ -110,6 +146,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
           Listening.bound(vertx, listener, s.actualPort());
           log.debug("gateway instance listening on {}://{}:{}", listener.scheme(), listener.host(), s.actualPort());
         });
+  }
+
+  /** The routes this instance serves (for the test that holds them against openapi.yaml). */
+  List<io.vertx.ext.web.Route> routes() {
+    return router == null ? List.of() : router.getRoutes();
   }
 
   @Override
@@ -134,9 +175,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
-  /** The console page at {@code /}: static files from the jar, sockjs-client from its webjar. */
+  /** The console page at {@code /}: static files from the jar, sockjs-client and uPlot from their webjars. */
   private static void mountConsole(Router router) {
     router.get("/").handler(ctx -> ctx.reroute("/console/index.html"));
+    router.get("/console/vendor/uplot/*").handler(
+        StaticHandler.create("META-INF/resources/webjars/uplot/1.6.30/dist").setDefaultContentEncoding("UTF-8"));
     router.get("/console/vendor/*").handler(
         StaticHandler.create("META-INF/resources/webjars/sockjs-client/1.6.1/dist").setDefaultContentEncoding("UTF-8"));
     router.get("/console/*").handler(StaticHandler.create("webroot").setDefaultContentEncoding("UTF-8"));

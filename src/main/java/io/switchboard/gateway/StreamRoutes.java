@@ -84,7 +84,9 @@ final class StreamRoutes {
         .onSuccess(reply -> ctx.response().setStatusCode(status)
             .putHeader("Content-Type", "application/json")
             .end(reply.body().toBuffer()))
-        .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, address)));
+        .onFailure(e -> HttpProblems.send(ctx, address.equals(Addresses.EVENTSTORE_APPEND)
+            && e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
+            ? Problem.from(e, address).outcomeUnknown(Problem.RETRY_APPEND) : Problem.from(e, address)));
   }
 
   /**

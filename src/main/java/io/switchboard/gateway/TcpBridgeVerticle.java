@@ -1,5 +1,7 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Listening;
 import io.switchboard.core.Problem;
 import io.switchboard.core.PublicBind;
@@ -26,7 +28,16 @@ import java.util.Set;
  * messages for a client that does not read are dropped (counted) instead of queued, and a client
  * whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
  */
-public final class TcpBridgeVerticle extends VerticleBase implements Listening {
+public final class TcpBridgeVerticle extends VerticleBase implements Listening, Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(GatewayVerticle.BRIDGE)
+        .integer("tcp_bridge.port", 0, 65535).string("tcp_bridge.host")
+        .integer("tcp_bridge.max_frame_bytes", 1, Integer.MAX_VALUE).integer("tcp_bridge.slow_close_ms", 1, Integer.MAX_VALUE)
+        .closed("tcp_bridge", "bridge");
+  }
+
 
   private Security security;
   private BridgeRules rules;

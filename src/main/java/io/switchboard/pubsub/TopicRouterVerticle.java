@@ -1,5 +1,7 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
@@ -32,7 +34,16 @@ import java.util.List;
  * <p>Every instance accepts publishes; exactly one instance per node is the sequencer, so all
  * connections of a node share one delivery order and one resume cursor space.
  */
-public final class TopicRouterVerticle extends VerticleBase {
+public final class TopicRouterVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().object("topics.history")
+        .integer("topics.history.max_count", 0, Integer.MAX_VALUE).integer("topics.history.max_age_ms", 0, Long.MAX_VALUE)
+        .integer("topics.history.max_topics", 1, Integer.MAX_VALUE)
+        .closed("topics.history");
+  }
+
 
   /** Cluster-wide: each node's sequencer receives every accepted message once. */
   static final String FANOUT = "switchboard.topics.fanout";
@@ -89,6 +100,23 @@ public final class TopicRouterVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * {@code switchboard.messages.in{transport}}: accepted topic messages by where they came from.
+   * The tag is the origin header, which only hub code sets; anything unexpected counts as "other"
+   * so the number of series stays bounded.
+   */
+  private Counter messagesIn(String origin) {
+    String transport = origin != null && IN_TRANSPORTS.contains(origin) ? origin : "other";
+    return inCounters.computeIfAbsent(transport, t -> Counter.builder("switchboard.messages.in")
+        .description("Topic messages accepted, by the transport or source they came from")
+        .tag("transport", t).register(Metrics.registry()));
+  }
+
+  private static final java.util.Set<String> IN_TRANSPORTS =
+      java.util.Set.of("http", "websocket", "sockjs", "tcp", "redis", "amqp", "store", "webhook", "eventbus");
+
+  private final java.util.Map<String, Counter> inCounters = new java.util.HashMap<>();
+
   private boolean electSequencer() {
     sequencer = sharedMap().putIfAbsent(SEQUENCER_KEY, instanceId) == null;
     return sequencer;
@@ -118,6 +146,7 @@ public final class TopicRouterVerticle extends VerticleBase {
         eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
       }
       published.increment();
+      messagesIn(accepted.origin()).increment();
       message.reply(new JsonObject().put("id", envelope.id()).put("topic", topic));
     } catch (Problem problem) {
       rejected.increment();

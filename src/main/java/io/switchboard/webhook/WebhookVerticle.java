@@ -1,5 +1,8 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.switchboard.core.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
@@ -42,7 +45,13 @@ import org.slf4j.LoggerFactory;
  *       {@code gateway/WebhookRoutes} puts on HTTP.</li>
  * </ul>
  */
-public final class WebhookVerticle extends VerticleBase {
+public final class WebhookVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(WebhookSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(WebhookVerticle.class);
   private static final String MODULE = "webhook";
@@ -241,7 +250,14 @@ public final class WebhookVerticle extends VerticleBase {
     return endpoints.delete(id(body)).compose(e -> changed(e).map(v -> new JsonObject().put("id", e.id()).put("deleted", true)));
   }
 
+  private static final java.util.Set<String> ROTATE_FIELDS = java.util.Set.of("id", "secret", "grace_period_ms");
+
   private Future<JsonObject> rotate(JsonObject body) {
+    for (String field : body.fieldNames()) {
+      if (!ROTATE_FIELDS.contains(field)) {
+        throw Problem.invalid("unknown-field", "unknown field '" + field + "'; the fields are grace_period_ms, secret");
+      }
+    }
     Object given = body.getValue("secret");
     String secret = given == null ? Secrets.generate() : Secrets.validate(given);
     Object grace = body.getValue("grace_period_ms");

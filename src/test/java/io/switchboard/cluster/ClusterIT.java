@@ -85,12 +85,26 @@ class ClusterIT {
     assertThat(members(1, room)).containsExactly("doomed");
     assertThat(nodes(1)).hasSize(3);
 
+    // The console open on node 1 and on node 3 while node 3 dies (console-cluster.mjs).
+    NodeClients.requireChromium();
+    java.nio.file.Path ready = java.nio.file.Files.createTempFile("console-cluster", ".ready");
+    java.nio.file.Files.delete(ready);
+    CompletableFuture<String> console = CompletableFuture.supplyAsync(() -> NodeClients.run(Duration.ofSeconds(120),
+        "console-cluster.mjs", cluster.base(1), cluster.base(3), "3", ready.toString()));
+    awaitTrue(Duration.ofSeconds(60), () -> java.nio.file.Files.exists(ready) || console.isDone());
+    if (!java.nio.file.Files.exists(ready)) {
+      console.join(); // throws with the script's output
+      throw new AssertionError("console-cluster.mjs ended before the pages were ready");
+    }
+
     cluster.kill(3);
     try {
       awaitTrue(Duration.ofSeconds(20), () -> members(1, room).isEmpty());
       awaitTrue(Duration.ofSeconds(30), () -> nodes(1).size() == 2);
       assertThat(Http.get(cluster.uri(2, "/health")).statusCode()).isEqualTo(200);
+      assertThat(console.get(90, TimeUnit.SECONDS)).contains("OK console-cluster");
     } finally {
+      java.nio.file.Files.deleteIfExists(ready);
       cluster.restart(3);
     }
     awaitTrue(Duration.ofSeconds(30), () -> nodes(1).size() == 3);

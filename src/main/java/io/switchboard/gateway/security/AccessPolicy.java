@@ -31,6 +31,7 @@ public final class AccessPolicy {
       open(HttpMethod.GET, "/metrics");
     }
     rule(null, "/ws(/[^/]+)?|/eventbus(/.*)?", Need.CREDENTIAL);
+    rule(HttpMethod.GET, "/api/v1/whoami", Need.CREDENTIAL); // the console: what its token may do
     rule(HttpMethod.GET, "/api/v1/stream|/api/v1/rooms/[^/]+|/api/v1/streams(/.*)?|/api/v1/orders(/[^/]+)?", Need.SUBSCRIBE);
     rule(HttpMethod.POST, "/api/v1/topics/[^/]+|/api/v1/clients/[^/]+/messages|/api/v1/rooms/[^/]+/messages"
         + "|/api/v1/queues/[^/]+/messages|/api/v1/streams/[^/]+/events|/api/v1/orders|/api/v1/orders/[^/]+/ship", Need.PUBLISH);
