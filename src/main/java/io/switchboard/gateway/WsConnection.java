@@ -13,7 +13,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
@@ -58,7 +57,6 @@ final class WsConnection implements Subscriber {
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
   private final Set<String> rooms = new LinkedHashSet<>();
   private final Outbox<Buffer> outbox;
-  private MessageConsumer<JsonObject> personal;
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
@@ -136,14 +134,17 @@ final class WsConnection implements Subscriber {
     ws.exceptionHandler(this::onFrameError);
     return claimed
         .compose(v -> {
-          personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
+          if (!closed) {
+            context.byClientId().computeIfAbsent(clientId, id -> new java.util.LinkedHashSet<>()).add(this);
+          }
           return context.presence().connectionOf(clientId);
         })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
-            vertx.eventBus().publish(RealtimeAddresses.client(clientId), new JsonObject().put("replaced_by", connectionId));
+            vertx.eventBus().publish(RealtimeAddresses.CLIENTS,
+                new JsonObject().put("client_id", clientId).put("replaced_by", connectionId));
           }
-          return personal.completion();
+          return Future.<Void>succeededFuture();
         })
         .compose(v -> context.presence().connected(clientId, connectionId))
         .onSuccess(v -> sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode()));
@@ -216,7 +217,7 @@ final class WsConnection implements Subscriber {
     onText(text);
   }
 
-  private void onPersonal(JsonObject message) {
+  void onPersonal(JsonObject message) {
     String replacedBy = message.getString("replaced_by");
     if (replacedBy != null) {
       if (!replacedBy.equals(connectionId)) {
@@ -538,8 +539,9 @@ final class WsConnection implements Subscriber {
     for (String room : List.copyOf(rooms)) {
       leaveRoom(room, null, false);
     }
-    if (personal != null) {
-      personal.unregister();
+    java.util.Set<WsConnection> local = context.byClientId().get(clientId);
+    if (local != null && local.remove(this) && local.isEmpty()) {
+      context.byClientId().remove(clientId);
     }
     if (owned) {
       context.presence().disconnected(clientId, connectionId);
