@@ -11,14 +11,14 @@ import java.util.Map;
  * Node-local locks (Vert.x shared data), for the embedded H2 database: it lives in one process, so
  * every projector that can reach it runs on this node. A verticle that stops releases its locks.
  */
-final class LocalProjectionLocks implements ProjectionLocks {
+public final class LocalProjectionLocks implements ProjectionLocks {
 
   private final Vertx vertx;
   private final String scope;
   private final Map<String, Lock> held = new HashMap<>();
 
   /** @param database what the locks are about (projections of another database do not compete) */
-  LocalProjectionLocks(Vertx vertx, String database) {
+  public LocalProjectionLocks(Vertx vertx, String database) {
     this.vertx = vertx;
     this.scope = "switchboard.projection.lock." + database + ".";
   }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * node holding it dies, the server releases them, and a projector elsewhere takes over. The
  * connection is checked on every {@link #check}; once it fails, every lock counts as lost.
  */
-final class PostgresProjectionLocks implements ProjectionLocks {
+public final class PostgresProjectionLocks implements ProjectionLocks {
 
   private static final Logger log = LoggerFactory.getLogger(PostgresProjectionLocks.class);
 
@@ -34,7 +34,7 @@ final class PostgresProjectionLocks implements ProjectionLocks {
    * @param schema the hub's schema: projections of another schema do not compete
    * @param onLost told when the locks held were lost
    */
-  PostgresProjectionLocks(Database db, String schema, Runnable onLost) {
+  public PostgresProjectionLocks(Database db, String schema, Runnable onLost) {
     this.db = db;
     this.schema = schema;
     this.onLost = onLost;

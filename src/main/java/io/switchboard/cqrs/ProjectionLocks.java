@@ -7,7 +7,7 @@ import io.vertx.core.Future;
  * goes away when its holder dies, so a standby takes over. (Correctness does not rest on it: every
  * write of a runner is fenced by its checkpoint epoch; the lock keeps a second runner from trying.)
  */
-interface ProjectionLocks {
+public interface ProjectionLocks {
 
   /** Takes the projection's lock if it is free; true when this holder has it now. */
   Future<Boolean> tryLock(String projection);

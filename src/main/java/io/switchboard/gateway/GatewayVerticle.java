@@ -126,6 +126,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     new ProjectionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
+    new ErasureRoutes(vertx).mount(router);
     new SockJsBridge(vertx, conf, security).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
