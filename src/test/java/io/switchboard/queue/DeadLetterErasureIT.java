@@ -125,4 +125,39 @@ class DeadLetterErasureIT {
     assertThat(properties.getJsonObject("headers").getString("x-last-error")).contains("always fails");
     assertThat(amqp.get(OTHER + ".dlq")).isNull();
   }
+
+  @Test
+  void aDeadLetterQueueRabbitMqRefusesIsReportedAndTheOthersAreStillErased() throws Exception {
+    String person = "person-" + UUID.randomUUID();
+    publish(new JsonObject().put("id", "gone-" + person).put("type", "person.updated").put("subject", person));
+    awaitDeadLetters(FAILING, 1);
+    amqp.delete(OTHER + ".dlq"); // gone under the hub
+    try {
+      HttpResponse<String> erased = erase(new JsonObject().put("streams", new JsonArray().add(person)));
+      assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+      JsonObject letters = Http.json(erased).getJsonObject("dead_letters");
+      assertThat(letters.getJsonObject("queues")).isEqualTo(new JsonObject().put(FAILING, 1));
+      assertThat(letters.getJsonObject("failed").getString(OTHER)).contains("no queue").contains(OTHER + ".dlq");
+      awaitDeadLetters(FAILING, 0);
+    } finally {
+      amqp.declare(OTHER + ".dlq", new JsonObject().put("durable", true).put("arguments", new JsonObject().put("x-queue-type", "classic")));
+    }
+  }
+
+  @Test
+  void withRabbitMqUnreachableTheErasureSaysTheBridgeDidNotAnswer() {
+    // A second hub whose bridge cannot connect (nothing listens there): the store's part is done,
+    // the answer says the dead letters were not searched.
+    JsonObject conf = new JsonObject().put("rabbitmq", new JsonObject()
+        .put("uri", "amqp://guest:guest@127.0.0.1:" + TestHub.freePort())
+        .put("queues", new JsonArray().add(new JsonObject().put("name", RUN + ".unreachable"))));
+    try (TestHub down = TestHub.start(conf, "gateway", "topic-router", "event-store", "rabbitmq-bridge")) {
+      HttpResponse<String> erased = Http.post(down.uri("/api/v1/erasure"),
+          new JsonObject().put("streams", new JsonArray().add("person-x")).encode(), "Content-Type", "application/json");
+      assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+      JsonObject answer = Http.json(erased);
+      assertThat(answer.getJsonObject("eventstore").getInteger("events")).isZero();
+      assertThat(answer.getJsonObject("dead_letters").getString("not_answering")).startsWith("the RabbitMQ bridge: ");
+    }
+  }
 }
