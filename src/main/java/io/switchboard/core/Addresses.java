@@ -105,6 +105,13 @@ public final class Addresses {
    */
   public static final String TOPICS_ERASE = "switchboard.topics.erase";
 
+  /**
+   * Request (cluster-wide: RabbitMQ is shared) {@code {"event_ids","streams","metadata"?}} →
+   * {@code {"queues": {queue: removed}, "failed"?: {queue: reason}}}: the RabbitMQ bridge removes the
+   * dead letters that carry erased data from every configured queue's dead-letter queue.
+   */
+  public static final String QUEUE_ERASE = "switchboard.queue.erase";
+
   /** The type of the event a stream's delete appends to {@code $deleted} and announces on its category's topic. */
   public static final String STREAM_DELETED_TYPE = "switchboard.stream.deleted";
   /**

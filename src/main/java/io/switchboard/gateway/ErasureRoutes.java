@@ -22,7 +22,7 @@ import java.util.UUID;
  * {@code POST /api/v1/erasure} (admin): erases events everywhere the hub copied them, each part by
  * the package that owns it, over the event bus: the store (events, snapshots, stream metadata,
  * deletion markers), then the webhook outbox (deliveries and attempts that carried those events,
- * dead-lettered ones included), then every node's topic history. Answers what went where, and
+ * dead-lettered ones included), every node's topic history and the dead letters in RabbitMQ. Answers what went where, and
  * which nodes did not answer in time (run it again: erasing is idempotent).
  */
 final class ErasureRoutes {
@@ -54,8 +54,13 @@ final class ErasureRoutes {
           answer.put("eventstore", store);
           JsonObject copies = new JsonObject().put("event_ids", ids)
               .put("streams", body.getJsonArray("streams", new JsonArray()));
-          return Future.all(webhooks(copies), topicHistories(copies)).map(all -> answer
-              .put("webhooks", all.<JsonObject>resultAt(0)).put("topic_history", all.<JsonObject>resultAt(1)));
+          JsonObject letters = copies.copy();
+          if (body.getValue("metadata") instanceof JsonObject metadata) {
+            letters.put("metadata", metadata);
+          }
+          return Future.all(webhooks(copies), topicHistories(copies), deadLetters(letters)).map(all -> answer
+              .put("webhooks", all.<JsonObject>resultAt(0)).put("topic_history", all.<JsonObject>resultAt(1))
+              .put("dead_letters", all.<JsonObject>resultAt(2)));
         })
         .onSuccess(result -> ctx.response().putHeader("Content-Type", "application/json").end(result.toBuffer()))
         .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, Addresses.EVENTSTORE_ERASE)));
@@ -68,6 +73,19 @@ final class ErasureRoutes {
         .recover(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
             ? Future.succeededFuture(new JsonObject().put("skipped", "webhooks do not run on this node"))
             : Future.failedFuture(Problem.from(e, Addresses.WEBHOOKS_ERASE)));
+  }
+
+  /**
+   * The dead letters in RabbitMQ: one RabbitMQ bridge (any node; the queues are shared) drains each
+   * dead-letter queue and keeps what does not match. Never fails the erasure: a bridge that is not
+   * deployed or does not answer is said in the answer (run the erasure again later).
+   */
+  private Future<JsonObject> deadLetters(JsonObject copies) {
+    return vertx.eventBus().<JsonObject>request(Addresses.QUEUE_ERASE, copies, new DeliveryOptions().setSendTimeout(STORE_TIMEOUT_MS))
+        .map(reply -> reply.body())
+        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+            ? new JsonObject().put("skipped", "the RabbitMQ bridge is not deployed")
+            : new JsonObject().put("not_answering", "the RabbitMQ bridge: " + Problem.from(e, Addresses.QUEUE_ERASE).detail()));
   }
 
   /** Every node's topic history: published; each node answers; the live nodes are awaited (bounded). */
