@@ -75,6 +75,45 @@ public final class Addresses {
 
   /** Request {@code {"category","limit"?}} → {@code {"category","streams":[{"stream","version","position"}]}}, newest first. */
   public static final String EVENTSTORE_STREAMS = "switchboard.eventstore.streams";
+
+  // ---- the store's lifecycle (issue 18): metadata, deletes, scavenging
+
+  /** Request {@code {"stream"}} → {@code {"stream","max_age_ms","max_count","truncate_before","deleted","updated_at","category_defaults"}}. */
+  public static final String EVENTSTORE_METADATA_GET = "switchboard.eventstore.metadata.get";
+
+  /** Request {@code {"stream", "max_age_ms"?, "max_count"?, "truncate_before"?}} (left out: kept; null: cleared) → the metadata. */
+  public static final String EVENTSTORE_METADATA_PUT = "switchboard.eventstore.metadata.put";
+
+  /** Request {@code {"stream","hard"?,"expected_version"?}} → {@code {"stream","hard","last_version","position"}}. */
+  public static final String EVENTSTORE_DELETE = "switchboard.eventstore.delete";
+
+  /** Request {@code {}} → {@code {"ran","events","bytes","streams"}}: a scavenger pass now (ran: false when another instance holds the lock). */
+  public static final String EVENTSTORE_SCAVENGE = "switchboard.eventstore.scavenge";
+
+  /**
+   * Request {@code {"streams"?: [..], "metadata"?: {"field": value}}} → {@code {"events","snapshots",
+   * "stream_metadata","deletion_markers","event_ids"}}: the store's part of an erasure (admin).
+   */
+  public static final String EVENTSTORE_ERASE = "switchboard.eventstore.erase";
+
+  /** Node-local request {@code {"event_ids"}} → {@code {"deliveries","attempts"}}: webhook deliveries that carried them, gone. */
+  public static final String WEBHOOKS_ERASE = "switchboard.webhooks.erase";
+
+  /**
+   * Published {@code {"event_ids","streams","reply_to"}}: every node's topic router removes those
+   * events (by id, or by subject) from its history and sends {@code {"node","removed"}} to reply_to.
+   */
+  public static final String TOPICS_ERASE = "switchboard.topics.erase";
+
+  /**
+   * Request (cluster-wide: RabbitMQ is shared) {@code {"event_ids","streams","metadata"?}} →
+   * {@code {"queues": {queue: removed}, "failed"?: {queue: reason}}}: the RabbitMQ bridge removes the
+   * dead letters that carry erased data from every configured queue's dead-letter queue.
+   */
+  public static final String QUEUE_ERASE = "switchboard.queue.erase";
+
+  /** The type of the event a stream's delete appends to {@code $deleted} and announces on its category's topic. */
+  public static final String STREAM_DELETED_TYPE = "switchboard.stream.deleted";
   /**
    * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
    * refreshed with a TTL, so a node that died leaves the list on its own.

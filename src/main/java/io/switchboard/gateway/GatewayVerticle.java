@@ -53,6 +53,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
         .integer("ws.max_backlog", 1, Integer.MAX_VALUE).oneOf("ws.slow_policy", "drop_oldest", "close")
         .integer("ws.max_topics", 1, Integer.MAX_VALUE).integer("ws.max_rooms", 1, Integer.MAX_VALUE)
         .integer("ws.max_frame_bytes", 1, Integer.MAX_VALUE)
+        .bool("ws.compression").integer("ws.compression_level", 1, 9)
+        .parsedBy(io.switchboard.gateway.security.ClientAddresses::new).declare("http.trusted_proxies")
         .integer("limits.connections_per_ip", 1, Integer.MAX_VALUE).integer("limits.publish_rate", 1, Integer.MAX_VALUE)
         .integer("limits.publish_burst", 1, Integer.MAX_VALUE).bool("limits.limit_anonymous")
         .string("tls.cert_path").string("tls.key_path").integer("tls.hsts_max_age_s", 0, Integer.MAX_VALUE)
@@ -84,7 +86,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     LocalSubscriptions subscriptions = new LocalSubscriptions();
     topics = new TopicRoutes(vertx, conf, subscriptions, security);
     webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
-    watches = new TopicWatches(vertx, subscriptions);
+    watches = new TopicWatches(vertx, subscriptions,
+        new GapNotices("/switchboard/" + conf.getJsonObject("node", new JsonObject()).getString("id")));
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 
@@ -125,6 +128,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     new SubscriptionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
+    new ErasureRoutes(vertx).mount(router);
     groupBridge = new GroupBridge(vertx);
     groupBridge.install();
     new SockJsBridge(vertx, conf, security, groupBridge).mount(router);
@@ -190,18 +194,38 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   }
 
   private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
-    int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    WsSettings ws = WsSettings.from(conf);
+    int maxFrame = ws.maxFrameBytes();
     // A form-encoded body is decoded by the server as well as kept whole (a binary-mode CloudEvent
     // may carry one): its decoder must not refuse, with a 500, what the body limit lets through.
     int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
         .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
+    compression(options, ws);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
     }
     return options;
+  }
+
+  /**
+   * permessage-deflate for WebSocket clients and SockJS's WebSocket transport, off unless
+   * {@code ws.compression}: with full context takeover each socket keeps its own zlib state
+   * (hundreds of KB of native memory) and compresses every message again. When on, the server
+   * grants {@code server_no_context_takeover} to clients that ask, asks clients for
+   * {@code client_no_context_takeover}, and uses a cheap level; the older deflate-frame extension
+   * stays off.
+   */
+  static void compression(HttpServerOptions options, WsSettings ws) {
+    options.setPerMessageWebSocketCompressionSupported(ws.compression())
+        .setPerFrameWebSocketCompressionSupported(false);
+    if (ws.compression()) {
+      options.setWebSocketCompressionLevel(ws.compressionLevel())
+          .setWebSocketAllowServerNoContext(true)
+          .setWebSocketPreferredClientNoContext(true);
+    }
   }
 
   private static int bodyLimit(JsonObject conf) {

@@ -96,7 +96,7 @@ final class SockJsBridge {
   private boolean admit(SockJSSocket socket) {
     try {
       Principal principal = Security.principal(socket.routingContext());
-      String address = socket.remoteAddress().hostAddress();
+      String address = Security.clientAddress(socket.routingContext());
       security.connections().acquire(address);
       long expiry = security.closeOnExpiry(principal, socket::close);
       sessions.put(socket, new Session(principal, address, expiry, java.util.UUID.randomUUID().toString()));

@@ -88,6 +88,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       epoch = Long.toString(System.currentTimeMillis(), 36);
       registrations.add(eventBus.<TopicEvent>consumer(FANOUT, m -> order(m.body())).completion());
       registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_HISTORY, this::replay).completion());
+      registrations.add(eventBus.<JsonObject>consumer(Addresses.TOPICS_ERASE, this::erase).completion());
     }
     return Future.all(registrations);
   }
@@ -160,6 +161,19 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     TopicEvent ordered = event.withCursor(epoch + "-" + next);
     history.add(next, System.currentTimeMillis(), ordered);
     eventBus.publish(Addresses.TOPICS_DELIVER, ordered, LOCAL);
+  }
+
+  /** An erasure reaches every node's history (published); each tells the coordinator what it removed. */
+  private void erase(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    java.util.Set<String> streams = new java.util.HashSet<>();
+    body.getJsonArray("event_ids", new JsonArray()).forEach(id -> ids.add(String.valueOf(id)));
+    body.getJsonArray("streams", new JsonArray()).forEach(s -> streams.add(String.valueOf(s)));
+    int removed = history.erase(ids, streams);
+    if (body.getValue("reply_to") instanceof String replyTo) {
+      eventBus.send(replyTo, new JsonObject().put("node", source.substring("/switchboard/".length())).put("removed", removed));
+    }
   }
 
   private void replay(Message<JsonObject> message) {

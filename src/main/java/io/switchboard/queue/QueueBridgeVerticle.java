@@ -96,6 +96,8 @@ public final class QueueBridgeVerticle extends VerticleBase implements Configure
         m -> answer(m, spec -> deadLetters.inspect(spec))).completion());
     ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_REQUEUE,
         m -> answer(m, spec -> deadLetters.requeue(spec))).completion());
+    // Not node-local: the dead-letter queues are shared, any node's bridge can erase from them.
+    ready.add(eb.<JsonObject>consumer(Addresses.QUEUE_ERASE, this::erase).completion());
     ready.add(eb.localConsumer(Addresses.ready("rabbitmq"), this::readiness).completion());
     ready.add(forwarder.start());
     // The publish link first: it declares the topology the consumers then find in place.
@@ -212,6 +214,21 @@ public final class QueueBridgeVerticle extends VerticleBase implements Configure
     } catch (Problem problem) {
       problem.failReply(message);
     }
+  }
+
+  private void erase(Message<JsonObject> message) {
+    ErasedMessages erased = new ErasedMessages(message.body() == null ? new JsonObject() : message.body());
+    if (erased.isEmpty()) {
+      message.reply(new JsonObject().put("queues", new JsonObject()));
+      return;
+    }
+    deadLetters.erase(settings.queues().values(), erased).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        Problem.from(ar.cause(), Addresses.QUEUE_ERASE).failReply(message);
+      }
+    });
   }
 
   private void readiness(Message<Object> message) {

@@ -124,10 +124,32 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
     api(registrations, WebhookAddresses.RETRY, this::retry);
     api(registrations, WebhookAddresses.REPLAY, this::replay);
     api(registrations, WebhookAddresses.TEST, this::test);
+    api(registrations, Addresses.WEBHOOKS_ERASE, this::erase);
     registrations.add(bus.<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
     registrations.add(bus.localConsumer(Addresses.ready("store"), migrations::answerReady).completion());
     return Future.all(registrations).compose(v -> migrations.start());
+  }
+
+  /** An erasure: the deliveries (and their attempts) that carried the erased events, gone. */
+  private Future<JsonObject> erase(JsonObject body) {
+    JsonArray ids = body == null ? null : body.getJsonArray("event_ids");
+    if (ids == null || ids.isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("deliveries", 0).put("attempts", 0));
+    }
+    String attempts = db.sql("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id = $1)");
+    String deliveries = db.sql("DELETE FROM webhook_deliveries WHERE event_id = $1");
+    return db.inTransaction(conn -> {
+      List<Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>> a = new ArrayList<>();
+      List<Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>> d = new ArrayList<>();
+      for (Object id : ids) {
+        a.add(conn.preparedQuery(attempts).execute(io.vertx.sqlclient.Tuple.of(String.valueOf(id))));
+        d.add(conn.preparedQuery(deliveries).execute(io.vertx.sqlclient.Tuple.of(String.valueOf(id))));
+      }
+      return Future.all(Future.all(a), Future.all(d)).map(v -> new JsonObject()
+          .put("deliveries", d.stream().mapToInt(f -> f.result().rowCount()).sum())
+          .put("attempts", a.stream().mapToInt(f -> f.result().rowCount()).sum()));
+    });
   }
 
   private void api(List<Future<?>> registrations, String address, Function<JsonObject, Future<JsonObject>> call) {

@@ -632,4 +632,25 @@ abstract class CqrsContract {
     awaitCaughtUp("gated");
     assertThat(projection("gated").getLong("lag_ms")).isZero();
   }
+
+  // ------------------------------------------------------------------ the store's lifecycle (issue 18)
+
+  @Test
+  void deletingAnOrdersStreamRemovesTheOrderAndTheProjectionGoesOnPastTheHole() {
+    String gone = createOrder("c-deleted").getString("order_id");
+    String kept = createOrder("c-deleted").getString("order_id");
+    awaitCaughtUp(OrderProjection.NAME);
+    assertThat(Http.get(hub.uri("/api/v1/orders/" + gone)).statusCode()).isEqualTo(200);
+
+    HttpResponse<String> deleted = Http.method("DELETE", hub.uri("/api/v1/streams/order-" + gone + "?hard=true"), null);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    await(() -> Http.get(hub.uri("/api/v1/orders/" + gone)).statusCode() == 404, "the deleted order leaves the read model");
+    assertThat(Http.get(hub.uri("/api/v1/orders/" + kept)).statusCode()).isEqualTo(200);
+
+    // The scavenger removes the stream's events: a hole in $all; the projection reads on past it.
+    TestHub.await(hub.vertx.eventBus().request(io.switchboard.core.Addresses.EVENTSTORE_SCAVENGE, new JsonObject()));
+    String next = createOrder("c-deleted").getString("order_id");
+    await(() -> Http.get(hub.uri("/api/v1/orders/" + next)).statusCode() == 200, "an order after the hole is projected");
+    awaitCaughtUp(OrderProjection.NAME);
+  }
 }

@@ -63,7 +63,7 @@ public final class AccessPolicy {
       case Addresses.EVENTSTORE_APPEND, Addresses.EVENTSTORE_SNAPSHOT_PUT -> principal.requireAppend(text(request, "stream"));
       case Addresses.EVENTSTORE_READ, Addresses.EVENTSTORE_SUBSCRIBE ->
           principal.requireRead(text(request, "stream"), request.getValue("category") instanceof String c ? c : null);
-      case Addresses.EVENTSTORE_SNAPSHOT_GET -> principal.requireRead(text(request, "stream"), null);
+      case Addresses.EVENTSTORE_SNAPSHOT_GET, Addresses.EVENTSTORE_METADATA_GET -> principal.requireRead(text(request, "stream"), null);
       case Addresses.EVENTSTORE_STREAMS ->
           principal.requireRead(StreamNames.ALL, request.getValue("category") instanceof String c ? c : null);
       case Addresses.QUEUE_PUBLISH -> principal.requireQueue(text(request, "queue"));
