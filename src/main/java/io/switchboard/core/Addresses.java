@@ -179,6 +179,41 @@ public final class Addresses {
     return QUERY_PREFIX + name;
   }
 
+  // ------------------------------------------------------------------ consumer groups (README "Consumer groups")
+
+  /**
+   * Request {@code {"action": "put"|"get"|"spec"|"list"|"delete"|"parked"|"replay"|"drop", "group"?, …}}:
+   * consumer-group administration, answered by any node's groups verticle.
+   */
+  public static final String GROUPS_ADMIN = "switchboard.groups.admin";
+
+  /** Published when a group is created, changed or deleted: {@code {"group"}}. */
+  public static final String GROUPS_CHANGED = "switchboard.groups.changed";
+
+  /**
+   * The coordinator of one group, wherever it runs: request {@code {"action": "fetch"|"ack"|"nack"|"leave"|"status"|…,
+   * "consumer", …}} (see groups/Coordinator).
+   */
+  public static String groupCoordinator(String group) {
+    return "switchboard.groups.group." + group;
+  }
+
+  /**
+   * Bridge clients (SockJS, TCP) consume a group here: request {@code {"group", "address"}} →
+   * {@code {"group", "address"}}; deliveries {@code {"group", "deliveries": [{"delivery_id", "attempt", "event"}]}}
+   * then arrive at {@code address}, which the client registered ({@link #GROUPS_DELIVERIES_PREFIX}…).
+   */
+  public static final String GROUPS_CONSUME = "switchboard.groups.consume";
+
+  /** Request {@code {"group", "ids"}} → {@code {"acked"}}: a bridge client acks deliveries. */
+  public static final String GROUPS_ACK = "switchboard.groups.ack";
+
+  /** Request {@code {"group", "ids", "action": "retry"|"park"|"skip", "reason"?}} → {@code {"nacked"}}. */
+  public static final String GROUPS_NACK = "switchboard.groups.nack";
+
+  /** Where bridge clients receive their deliveries: {@code switchboard.groups.deliveries.{anything unguessable}}. */
+  public static final String GROUPS_DELIVERIES_PREFIX = "switchboard.groups.deliveries.";
+
   // ------------------------------------------------------------------ launcher (issue 19)
 
   /**

@@ -6,7 +6,7 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
 import io.switchboard.core.db.MigrationGate;
-import io.switchboard.core.db.Dialect;
+import io.switchboard.core.db.RunnerLocks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -60,7 +60,7 @@ public final class ProjectorVerticle extends VerticleBase implements Configured 
   private final Map<String, String> sql = new ConcurrentHashMap<>();
   private CqrsSettings settings;
   private Database db;
-  private ProjectionLocks locks;
+  private RunnerLocks locks;
   private ProjectionStatus status;
   private String runnerId;
   private MigrationGate migrations;
@@ -89,9 +89,8 @@ public final class ProjectorVerticle extends VerticleBase implements Configured 
         }
       }
       db = Database.open(vertx, conf, "projector");
-      locks = db.dialect() == Dialect.POSTGRES
-          ? new PostgresProjectionLocks(Database.open(vertx, lockConf(conf), "projector-lock"), db.schema(), this::locksLost)
-          : new LocalProjectionLocks(vertx, db.describe());
+      locks = RunnerLocks.open(vertx, db, () -> Database.open(vertx, lockConf(conf), "projector-lock"), "projection",
+          this::locksLost);
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture("configuration: " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package io.switchboard.eventstore;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.db.Database;
+import io.switchboard.core.db.RunnerLocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.switchboard.core.Addresses;
@@ -10,10 +11,8 @@ import io.switchboard.core.EventUpcaster;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
+import io.switchboard.core.db.RunnerLocks;
 import io.switchboard.core.db.Dialect;
-import io.switchboard.cqrs.LocalProjectionLocks;
-import io.switchboard.cqrs.PostgresProjectionLocks;
-import io.switchboard.cqrs.ProjectionLocks;
 import io.switchboard.core.db.MigrationGate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -164,14 +163,12 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
 
   /** One scavenger per cluster: the projector's kind of lock, on a connection of its own. */
   private Scavenger newScavenger(JsonObject conf, Retention retention, int batch, int pauseMs) {
-    ProjectionLocks locks;
-    if (db.dialect() == Dialect.POSTGRES) {
-      JsonObject lockConf = conf.copy();
-      lockConf.getJsonObject("postgres").put("pool_size", 1);
-      locks = new PostgresProjectionLocks(Database.open(vertx, lockConf, "scavenger-lock"), db.schema(), () -> { });
-    } else {
-      locks = new LocalProjectionLocks(vertx, db.describe());
+    // (kind "projection": the same lock key as before the locks moved to core/db)
+    JsonObject lockConf = conf.copy();
+    if (lockConf.getValue("postgres") instanceof JsonObject pg) {
+      pg.put("pool_size", 1);
     }
+    RunnerLocks locks = RunnerLocks.open(vertx, db, () -> Database.open(vertx, lockConf, "scavenger-lock"), "projection", () -> { });
     Counter events = Counter.builder("switchboard.eventstore.scavenged.events").description("Events the scavenger deleted")
         .register(Metrics.registry());
     Counter bytes = Counter.builder("switchboard.eventstore.scavenged.bytes")

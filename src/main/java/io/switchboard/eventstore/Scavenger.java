@@ -1,7 +1,7 @@
 package io.switchboard.eventstore;
 
 import io.switchboard.core.db.Database;
-import io.switchboard.cqrs.ProjectionLocks;
+import io.switchboard.core.db.RunnerLocks;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -48,7 +48,7 @@ final class Scavenger {
 
   private final Vertx vertx;
   private final Database db;
-  private final ProjectionLocks locks;
+  private final RunnerLocks locks;
   private final int batch;
   private final long pauseMs;
   private final Meter meter;
@@ -58,7 +58,7 @@ final class Scavenger {
   private final String deleteEvent;
   private Future<Pass> running;
 
-  Scavenger(Vertx vertx, Database db, Retention retention, ProjectionLocks locks, int batch, long pauseMs, Meter meter) {
+  Scavenger(Vertx vertx, Database db, Retention retention, RunnerLocks locks, int batch, long pauseMs, Meter meter) {
     this.vertx = vertx;
     this.db = db;
     this.locks = locks;

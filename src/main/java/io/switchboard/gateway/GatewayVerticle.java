@@ -72,6 +72,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
+  private GroupBridge groupBridge;
   private Router router;
 
   @Override
@@ -124,10 +125,13 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     new MessagingRoutes(vertx, conf).mount(router);
     new OrderRoutes(vertx).mount(router);
     new ProjectionRoutes(vertx).mount(router);
+    new SubscriptionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
     new ErasureRoutes(vertx).mount(router);
-    new SockJsBridge(vertx, conf, security).mount(router);
+    groupBridge = new GroupBridge(vertx);
+    groupBridge.install();
+    new SockJsBridge(vertx, conf, security, groupBridge).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
@@ -172,6 +176,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     }
     if (streams != null) {
       streams.closeAll();
+    }
+    if (groupBridge != null) {
+      groupBridge.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

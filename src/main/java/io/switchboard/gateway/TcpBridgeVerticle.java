@@ -41,6 +41,8 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening, 
 
   private Security security;
   private BridgeRules rules;
+  /** Checks and stamps consumer-group requests; the gateway's instances answer them. */
+  private GroupBridge groups;
   private ConnectionMetrics metrics;
   private TopicIngress ingress;
   private TcpBridgeSession.Limits limits;
@@ -54,6 +56,7 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening, 
     JsonObject bridge = conf.getJsonObject("bridge", new JsonObject());
     security = new Security(vertx, conf);
     rules = new BridgeRules(conf);
+    groups = new GroupBridge(vertx);
     metrics = new ConnectionMetrics(vertx, "tcp");
     ingress = new TopicIngress(vertx);
     ingress.install();
@@ -103,7 +106,7 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening, 
       socket.close();
       return;
     }
-    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits, metrics);
+    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits, metrics, groups);
     sessions.add(session);
     metrics.opened();
     socket.closeHandler(v -> {

@@ -57,6 +57,7 @@ final class WsConnection implements Subscriber {
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
   private final Set<String> rooms = new LinkedHashSet<>();
   private final Outbox<Buffer> outbox;
+  private final java.util.Map<String, GroupConsumer> groups = new java.util.LinkedHashMap<>();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
@@ -264,12 +265,15 @@ final class WsConnection implements Subscriber {
         case "join_room" -> joinRoom(room(frame), ref);
         case "leave_room" -> leaveRoom(room(frame), ref, true);
         case "room_message" -> roomMessage(frame, ref);
+        case "consume" -> consume(frame, ref);
+        case "ack" -> settle(frame, ref, false);
+        case "nack" -> settle(frame, ref, true);
         case "ping" -> {
           sendFrame(withRef(new JsonObject().put("type", "pong"), ref));
           yield Future.succeededFuture();
         }
         default -> throw Problem.badRequest("unknown-type", "unknown frame type '" + TopicName.printable(type)
-            + "' (expected subscribe, unsubscribe, publish, join_room, leave_room, room_message, ping)");
+            + "' (expected subscribe, unsubscribe, publish, join_room, leave_room, room_message, consume, ack, nack, ping)");
       };
     } catch (Problem problem) {
       error(ref, problem.code(), problem.detail());
@@ -395,6 +399,80 @@ final class WsConnection implements Subscriber {
         })
         .<Void>mapEmpty()
         .otherwiseEmpty();
+  }
+
+  // ------------------------------------------------------------------ consumer groups
+
+  /** {@code {"type":"consume","group"}}: this connection becomes a consumer of the group (read rights on its source). */
+  private Future<Void> consume(JsonObject frame, Object ref) {
+    String group = frame.getValue("group") instanceof String g ? g : null;
+    if (group == null || group.isBlank()) {
+      throw Problem.badRequest("malformed-frame", "consume needs \"group\"");
+    }
+    if (groups.containsKey(group)) {
+      sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
+      return Future.succeededFuture();
+    }
+    if (groups.size() >= 16) {
+      throw Problem.badRequest("too-many-groups", "a connection consumes at most 16 groups");
+    }
+    GroupClient client = context.groups();
+    return client.authorize(principal, group).<Void>map(spec -> {
+      if (closed || groups.containsKey(group)) {
+        return null;
+      }
+      String consumerId = GroupClient.consumerId("ws", principal, clientId + ":" + connectionId.substring(0, 8));
+      GroupConsumer consumer = new GroupConsumer(context.vertx(), client, group, consumerId, "websocket",
+          deliveries -> sendFrame(new JsonObject().put("type", "deliveries").put("group", group).put("deliveries", deliveries).encode()),
+          problem -> error(null, problem.code(), "group " + group + ": " + problem.detail()));
+      groups.put(group, consumer);
+      sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
+      consumer.start();
+      return null;
+    }).recover(e -> {
+      Problem problem = Problem.from(e, "group " + group);
+      error(ref, problem.code(), problem.detail());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** {@code {"type":"ack","ids"}} / {@code {"type":"nack","ids","action","reason"}} ({@code group} when consuming several). */
+  private Future<Void> settle(JsonObject frame, Object ref, boolean nack) {
+    GroupConsumer consumer;
+    if (frame.getValue("group") instanceof String g) {
+      consumer = groups.get(g);
+    } else {
+      consumer = groups.size() == 1 ? groups.values().iterator().next() : null;
+    }
+    if (consumer == null) {
+      throw Problem.badRequest("not-consuming", groups.isEmpty() ? "send consume {group} first"
+          : "this connection consumes several groups: name the \"group\"");
+    }
+    if (!(frame.getValue("ids") instanceof JsonArray ids) || ids.isEmpty()) {
+      throw Problem.badRequest("invalid-ids", "\"ids\" must be a non-empty list of delivery ids");
+    }
+    String action = nack ? (frame.getValue("action") instanceof String a ? a : "retry") : null;
+    // Not awaited: acks flow while the next frames are read (the coordinator applies them in order).
+    consumer.settle(ids, action, frame.getValue("reason"))
+        .onSuccess(reply -> {
+          if (ref != null) {
+            sendFrame(withRef(new JsonObject().put("type", nack ? "nacked" : "acked").put("group", consumer.group())
+                .put("ids", ids), ref));
+          }
+        })
+        .onFailure(e -> {
+          Problem problem = Problem.from(e, "group " + consumer.group());
+          JsonObject error = new JsonObject().put("type", "error").put("code", problem.code()).put("message", problem.detail())
+              .put("group", consumer.group());
+          JsonObject extra = problem.toJson();
+          for (String field : new String[] {"unknown", "foreign"}) {
+            if (extra.getValue(field) != null) {
+              error.put(field, extra.getValue(field));
+            }
+          }
+          sendFrame(withRef(error, ref));
+        });
+    return Future.succeededFuture();
   }
 
   private static String room(JsonObject frame) {
@@ -535,6 +613,8 @@ final class WsConnection implements Subscriber {
     }
     closed = true;
     outbox.close();
+    groups.values().forEach(GroupConsumer::close);
+    groups.clear();
     context.subscriptions().remove(this, patterns);
     for (String room : List.copyOf(rooms)) {
       leaveRoom(room, null, false);
