@@ -138,9 +138,11 @@ public enum Dialect {
     String state = sqlState(failure);
     if (state != null) {
       // 08 connection exception, 57 operator intervention (shutdown, terminated), 53 insufficient
-      // resources (too many connections), HYT00 timeout; H2: 90067 connection broken, 90098 closed.
+      // resources (too many connections), HYT00 timeout; H2: 90067 connection broken, 90098 closed,
+      // 50000 the general error H2 raises when a statement runs on into a session killed under it
+      // (an NPE on the session's user): the session is gone, so the pool is renewed as for 90067.
       return state.startsWith("08") || state.startsWith("57") || state.startsWith("53") || state.equals("HYT00")
-          || state.equals("90067") || state.equals("90098") || state.equals("90121");
+          || state.equals("90067") || state.equals("90098") || state.equals("90121") || state.equals("50000");
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IOException || t instanceof TimeoutException || t instanceof VertxException) {
