@@ -213,18 +213,11 @@ final class Subscriptions {
       JsonArray batchJson = new JsonArray();
       events.forEach(e -> batchJson.add(upcasters.apply(e).toJson()));
       long last = s.cursorOf(events.get(events.size() - 1));
-      boolean full = events.size() >= batch;
       deliver(s, batchJson).onComplete(sent -> {
         s.busy = false;
         if (sent.succeeded()) {
           s.cursor = last;
-          // A short batch held everything committed when its read began; anything committed since
-          // was announced after that, and the announcement set dirty (or will wake us). So read on
-          // only for a full batch or a wake-up: under load this saves the empty confirming read
-          // each subscription used to make after every batch.
-          if (full || s.dirty) {
-            pump(s);
-          }
+          pump(s);
         }
       });
     });
