@@ -2,7 +2,6 @@ package io.switchboard.webhook;
 
 import io.switchboard.core.Addresses;
 import io.switchboard.core.db.Database;
-import io.switchboard.core.db.Dialect;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -188,12 +187,7 @@ final class StoreFollower {
       }
     }
     long position = last;
-    // A batch with no deliveries only moves the checkpoint: it need not wait for its own WAL flush
-    // (lost in a database crash, the same events are read again and still match nothing). Under
-    // load that was one disk flush per batch beside the store's own commits.
-    boolean checkpointOnly = rows.isEmpty() && db.dialect() == Dialect.POSTGRES;
-    db.inTransaction(conn -> (checkpointOnly ? conn.query("SET LOCAL synchronous_commit TO OFF").execute().<Void>mapEmpty()
-            : deliveries.insert(conn, rows)).compose(v -> leases.advance(conn, owner, position, leaseMs)))
+    db.inTransaction(conn -> deliveries.insert(conn, rows).compose(v -> leases.advance(conn, owner, position, leaseMs)))
         .onSuccess(v -> {
           message.reply(null);
           if (!rows.isEmpty()) {
