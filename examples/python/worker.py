@@ -35,10 +35,15 @@ def main():
     # a topic: every message on it, as a CloudEvent
     bus.subscribe(args.topic, lambda event: seen.put(("greeting", event)))
 
-    # the queue's handler: square the number, and the reply acks the job
+    # the queue's handler: square the number, and the reply acks the job; a job it cannot do is
+    # failed (failureCode + message): the hub retries it, then dead-letters it with x-last-error
     def work(message):
         job = message["body"]
-        bus.reply(message, {"squared": job["data"]["n"] ** 2})
+        n = job.get("data", {}).get("n")
+        if not isinstance(n, (int, float)):
+            bus.fail(message, 422, "cannot do job %s: n must be a number" % job.get("id"))
+            return
+        bus.reply(message, {"squared": n ** 2})
         seen.put(("job", job))
     bus.register(args.handler, work)
 

@@ -3,7 +3,8 @@
 //  - the live charts draw and move while traffic flows (asserted on the numbers behind them);
 //  - every action round-trips: register a webhook (its secret shown once) and the endpoint gets a
 //    delivery whose signature verifies (standardwebhooks) plus the page's test event; append an
-//    event; publish to a queue; requeue dead letters; retry and skip a failed projection with its
+//    event; show a stream's metadata and delete it (the API then answers 404); publish to a queue;
+//    requeue dead letters; retry and skip a failed projection with its
 //    failed event shown; rebuild one; a refused action shows the hub's problem details;
 //  - readable at 1280 and 800 px: no page-wide horizontal scroll, every cut-short cell has a tooltip.
 // Screenshots at both widths go to OUT_DIR.
@@ -141,6 +142,26 @@ try {
   check(await page.evaluate(() => document.getElementById('append-result').classList.contains('bad')), 'shown as refused');
   await page.fill('#append-expected', '');
   step('append and a refused append');
+
+  // ---- a stream's metadata shown with its events; delete it from the page: the API then says 404
+  const doomed = `lifecycle${run}-1`;
+  await post(`/api/v1/streams/${doomed}/events`, [{ type: 'lifecycle.made', data: {} }, { type: 'lifecycle.made', data: {} }]);
+  const rules = await fetch(`${base}/api/v1/streams/${doomed}/metadata`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ max_count: 5 }),
+  });
+  check(rules.status === 200, `metadata set: ${rules.status}`);
+  await page.fill('#stream', doomed);
+  await page.click('#show-stream');
+  await until('the metadata shown', async () => (await page.textContent('#stream-meta')).includes(`${doomed}: max_count 5`));
+  await page.click('#delete-stream'); // soft; the confirmation is accepted
+  const deleted = await until('the delete answered', async () => {
+    const text = await page.textContent('#stream-meta');
+    return /^deleted /.test(text) && text;
+  });
+  check(deleted.includes(`deleted ${doomed} (soft) at version 1`), `the delete's answer is shown: ${deleted}`);
+  const gone = await fetch(`${base}/api/v1/streams/${doomed}`);
+  check(gone.status === 404, `the deleted stream reads as absent: ${gone.status}`);
+  step('stream metadata shown, deleted from the page, 404 after');
 
   // ---- the projection stops at the poisoned event: shown with the event; retry, then skip
   const failedRow = page.locator('#projection-rows tr.failed-event');

@@ -534,6 +534,8 @@ function setupStore() {
     }).catch((err) => note('store-note', err));
   });
   $('show-stream').addEventListener('click', showStream);
+  $('show-stream').addEventListener('click', showMetadata);
+  $('delete-stream').addEventListener('click', deleteStream);
   $('append-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const stream = $('append-stream').value.trim();
@@ -550,6 +552,27 @@ function showStream() {
   api('GET', `/api/v1/streams/${encodeURIComponent($('stream').value.trim())}?limit=100`)
     .then((r) => { note('store-note'); showEvents(r.events); })
     .catch((err) => note('store-note', err));
+}
+// the stream's metadata (retention rules, deleted) beside its events
+function showMetadata() {
+  const stream = $('stream').value.trim();
+  if (!stream) return;
+  api('GET', `/api/v1/streams/${encodeURIComponent(stream)}/metadata`).then((m) => {
+    const rules = ['max_age_ms', 'max_count', 'truncate_before'].filter((k) => m[k] !== null && m[k] !== undefined)
+      .map((k) => `${k} ${m[k]}`);
+    const defaults = m.category_defaults ? ` (category defaults: ${JSON.stringify(m.category_defaults)})` : '';
+    $('stream-meta').textContent = `${m.stream}: ${rules.length ? rules.join(', ') : 'no retention rules'}${defaults}`
+      + (m.deleted ? `; deleted (${m.deleted})` : '');
+  }).catch((err) => { $('stream-meta').textContent = problemText(err); });
+}
+
+/** An admin's delete of the stream named in the form: soft, or hard (a tombstone) when ticked. */
+function deleteStream() {
+  const stream = $('stream').value.trim();
+  const hard = $('delete-hard').checked;
+  if (!stream || !confirm(`${hard ? 'Hard-delete (for good)' : 'Soft-delete'} stream ${stream}?`)) return;
+  act('stream-meta', () => api('DELETE', `/api/v1/streams/${encodeURIComponent(stream)}${hard ? '?hard=true' : ''}`),
+    (r) => `deleted ${r.stream} (${r.hard ? 'hard' : 'soft'}) at version ${r.last_version}`);
 }
 
 let selectedEndpoint;

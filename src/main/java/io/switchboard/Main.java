@@ -11,7 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.cluster.NodeInfo;
-import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.switchboard.core.metrics.GuardedMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -60,9 +60,9 @@ public final class Main {
     try {
       vertx = clustered
           ? await(Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(settings.conf())))
-              .withMetrics(new MicrometerMetricsFactory()).withClusterManager(clusterManager)
+              .withMetrics(GuardedMetricsFactory.micrometer()).withClusterManager(clusterManager)
               .buildClustered(), 120_000)
-          : Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+          : Vertx.builder().with(vertxOptions()).withMetrics(GuardedMetricsFactory.micrometer()).build();
     } catch (Exception e) {
       System.err.println("switchboard: cannot join the cluster: " + (e.getCause() != null ? e.getCause() : e).getMessage());
       System.exit(1);

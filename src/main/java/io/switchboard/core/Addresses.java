@@ -75,6 +75,45 @@ public final class Addresses {
 
   /** Request {@code {"category","limit"?}} → {@code {"category","streams":[{"stream","version","position"}]}}, newest first. */
   public static final String EVENTSTORE_STREAMS = "switchboard.eventstore.streams";
+
+  // ---- the store's lifecycle (issue 18): metadata, deletes, scavenging
+
+  /** Request {@code {"stream"}} → {@code {"stream","max_age_ms","max_count","truncate_before","deleted","updated_at","category_defaults"}}. */
+  public static final String EVENTSTORE_METADATA_GET = "switchboard.eventstore.metadata.get";
+
+  /** Request {@code {"stream", "max_age_ms"?, "max_count"?, "truncate_before"?}} (left out: kept; null: cleared) → the metadata. */
+  public static final String EVENTSTORE_METADATA_PUT = "switchboard.eventstore.metadata.put";
+
+  /** Request {@code {"stream","hard"?,"expected_version"?}} → {@code {"stream","hard","last_version","position"}}. */
+  public static final String EVENTSTORE_DELETE = "switchboard.eventstore.delete";
+
+  /** Request {@code {}} → {@code {"ran","events","bytes","streams"}}: a scavenger pass now (ran: false when another instance holds the lock). */
+  public static final String EVENTSTORE_SCAVENGE = "switchboard.eventstore.scavenge";
+
+  /**
+   * Request {@code {"streams"?: [..], "metadata"?: {"field": value}}} → {@code {"events","snapshots",
+   * "stream_metadata","deletion_markers","event_ids"}}: the store's part of an erasure (admin).
+   */
+  public static final String EVENTSTORE_ERASE = "switchboard.eventstore.erase";
+
+  /** Node-local request {@code {"event_ids"}} → {@code {"deliveries","attempts"}}: webhook deliveries that carried them, gone. */
+  public static final String WEBHOOKS_ERASE = "switchboard.webhooks.erase";
+
+  /**
+   * Published {@code {"event_ids","streams","reply_to"}}: every node's topic router removes those
+   * events (by id, or by subject) from its history and sends {@code {"node","removed"}} to reply_to.
+   */
+  public static final String TOPICS_ERASE = "switchboard.topics.erase";
+
+  /**
+   * Request (cluster-wide: RabbitMQ is shared) {@code {"event_ids","streams","metadata"?}} →
+   * {@code {"queues": {queue: removed}, "failed"?: {queue: reason}}}: the RabbitMQ bridge removes the
+   * dead letters that carry erased data from every configured queue's dead-letter queue.
+   */
+  public static final String QUEUE_ERASE = "switchboard.queue.erase";
+
+  /** The type of the event a stream's delete appends to {@code $deleted} and announces on its category's topic. */
+  public static final String STREAM_DELETED_TYPE = "switchboard.stream.deleted";
   /**
    * Shared-data map of the live nodes (node id → {@code {"id","http","started","verticles"}}),
    * refreshed with a TTL, so a node that died leaves the list on its own.
@@ -139,6 +178,52 @@ public final class Addresses {
   public static String query(String name) {
     return QUERY_PREFIX + name;
   }
+
+  // ------------------------------------------------------------------ consumer groups (README "Consumer groups")
+
+  /**
+   * Request {@code {"action": "put"|"get"|"spec"|"list"|"delete"|"parked"|"replay"|"drop", "group"?, …}}:
+   * consumer-group administration, answered by any node's groups verticle.
+   */
+  public static final String GROUPS_ADMIN = "switchboard.groups.admin";
+
+  /** Published when a group is created, changed or deleted: {@code {"group"}}. */
+  public static final String GROUPS_CHANGED = "switchboard.groups.changed";
+
+  /**
+   * The coordinator of one group, wherever it runs: request {@code {"action": "fetch"|"ack"|"nack"|"leave"|"status"|…,
+   * "consumer", …}} (see groups/Coordinator).
+   */
+  public static String groupCoordinator(String group) {
+    return "switchboard.groups.group." + group;
+  }
+
+  /**
+   * Bridge clients (SockJS, TCP) consume a group here: request {@code {"group", "address"}} →
+   * {@code {"group", "address"}}; deliveries {@code {"group", "deliveries": [{"delivery_id", "attempt", "event"}]}}
+   * then arrive at {@code address}, which the client registered ({@link #GROUPS_DELIVERIES_PREFIX}…).
+   */
+  public static final String GROUPS_CONSUME = "switchboard.groups.consume";
+
+  /** Request {@code {"group", "ids"}} → {@code {"acked"}}: a bridge client acks deliveries. */
+  public static final String GROUPS_ACK = "switchboard.groups.ack";
+
+  /** Request {@code {"group", "ids", "action": "retry"|"park"|"skip", "reason"?}} → {@code {"nacked"}}. */
+  public static final String GROUPS_NACK = "switchboard.groups.nack";
+
+  /** Where bridge clients receive their deliveries: {@code switchboard.groups.deliveries.{anything unguessable}}. */
+  public static final String GROUPS_DELIVERIES_PREFIX = "switchboard.groups.deliveries.";
+
+  // ------------------------------------------------------------------ launcher (issue 19)
+
+  /**
+   * Published node-locally by the launcher once every verticle of the node is deployed (the gateway
+   * and the bridges listen): what waits for the whole node, such as queue consumers, starts then.
+   * A verticle deployed by the launcher finds {@code "await_hub_started": true} in its config.
+   */
+  public static final String HUB_STARTED = "switchboard.hub.started";
+
+  public static final String AWAIT_HUB_STARTED = "await_hub_started";
 
   // ------------------------------------------------------------------ operator console (issue 21)
 

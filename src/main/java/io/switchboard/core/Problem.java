@@ -62,6 +62,17 @@ public final class Problem extends RuntimeException {
     return new Problem(500, "internal", "Internal error", detail);
   }
 
+  /**
+   * The same problem for a request that may have taken effect before it failed (a write whose
+   * commit or confirm was cut off): {@code "outcome": "unknown"} and how to retry safely.
+   */
+  public static final String RETRY_APPEND = "It may have been stored: append again with the same event ids "
+      + "(answered 201 with \"repeated\": true if it was)";
+
+  public Problem outcomeUnknown(String howToRetry) {
+    return new Problem(status, code, title, getMessage() + ". " + howToRetry, extensions.copy().put("outcome", "unknown"));
+  }
+
   public int status() {
     return status;
   }

@@ -1,5 +1,6 @@
 package io.switchboard.cqrs;
 
+import io.switchboard.core.db.Dialect;
 import java.time.Instant;
 
 /** The statements on {@code projection_checkpoints} (db/cqrs/V1), in one place. */
@@ -30,8 +31,18 @@ final class Checkpoints {
   static final String REBUILD = "UPDATE projection_checkpoints SET position = 0, status = 'running', error = NULL, "
       + "failed_event = NULL, rebuild_until = $1, updated_at = $2 WHERE name = $3 AND epoch = $4";
 
-  static final String SKIPPED = "INSERT INTO projection_skipped_events (name, position, event, error, skipped_at) "
-      + "VALUES ($1, $2, $3, $4, $5)";
+  /** Records a skip; skipping a position already recorded (say, by an older hub) is not an error. */
+  static String skipped(Dialect dialect) {
+    return dialect == Dialect.POSTGRES
+        ? "INSERT INTO projection_skipped_events (name, position, event, error, skipped_at) VALUES ($1, $2, $3, $4, $5) "
+            + "ON CONFLICT (name, position) DO NOTHING"
+        : "MERGE INTO projection_skipped_events (name, position, event, error, skipped_at) KEY (name, position) "
+            + "VALUES ($1, $2, $3, $4, $5)";
+  }
+
+  static final String SELECT_SKIPPED = "SELECT position FROM projection_skipped_events WHERE name = $1";
+
+  static final String SKIPPED_SUMMARY = "SELECT name, COUNT(*), MAX(position) FROM projection_skipped_events GROUP BY name";
 
   private Checkpoints() {}
 

@@ -3,7 +3,9 @@ package io.switchboard.cqrs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code cqrs} section of the configuration (README "Configuration").
@@ -16,9 +18,15 @@ import java.util.List;
  * @param heartbeatMs      the store's heartbeat to a running projection; three missed and it resubscribes
  * @param lagRefreshMs     how often the lag metrics are refreshed
  * @param readPage         events per read when loading an aggregate ({@code eventstore.max_read_limit})
+ * @param undecodable      per projection name, what to do with an event it cannot decode: stop (default) or skip
  */
 public record CqrsSettings(List<String> projections, int commandRetries, int snapshotEvery, long minPositionWaitMs,
-                           long lockRetryMs, long heartbeatMs, long lagRefreshMs, int readPage) {
+                           long lockRetryMs, long heartbeatMs, long lagRefreshMs, int readPage,
+                           Map<String, String> undecodable) {
+
+  public boolean skipsUndecodable(String projection) {
+    return "skip".equals(undecodable.get(projection));
+  }
 
   public static CqrsSettings from(JsonObject conf) {
     JsonObject cqrs = section(conf, "cqrs");
@@ -40,16 +48,33 @@ public record CqrsSettings(List<String> projections, int commandRetries, int sna
         integer(cqrs, "cqrs", "lock_retry_ms", 1000, 10),
         integer(cqrs, "cqrs", "heartbeat_ms", 5000, 100),
         integer(cqrs, "cqrs", "lag_refresh_ms", 1000, 10),
-        Math.min(integer(section(conf, "eventstore"), "eventstore", "max_read_limit", 1000, 1), 1000));
+        Math.min(integer(section(conf, "eventstore"), "eventstore", "max_read_limit", 1000, 1), 1000),
+        undecodable(cqrs));
+  }
+
+  private static Map<String, String> undecodable(JsonObject cqrs) {
+    Map<String, String> policies = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : section(cqrs, "undecodable", "cqrs.undecodable")) {
+      if (!"stop".equals(entry.getValue()) && !"skip".equals(entry.getValue())) {
+        throw new IllegalArgumentException("cqrs.undecodable." + entry.getKey() + " must be \"stop\" or \"skip\", not "
+            + entry.getValue());
+      }
+      policies.put(entry.getKey(), (String) entry.getValue());
+    }
+    return Map.copyOf(policies);
   }
 
   static JsonObject section(JsonObject conf, String name) {
+    return section(conf, name, name);
+  }
+
+  private static JsonObject section(JsonObject conf, String name, String path) {
     Object value = conf.getValue(name);
     if (value == null) {
       return new JsonObject();
     }
     if (!(value instanceof JsonObject section)) {
-      throw new IllegalArgumentException(name + " must be a JSON object");
+      throw new IllegalArgumentException(path + " must be a JSON object");
     }
     return section;
   }

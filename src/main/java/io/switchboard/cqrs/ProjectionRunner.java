@@ -18,6 +18,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,12 +67,19 @@ final class ProjectionRunner {
   private final Runnable onLostOwnership;
   private final Counter applied;
   private final boolean postgres;
+  /** cqrs.undecodable for this projection is skip: an {@link Undecodable} event is recorded as skipped, not a stop. */
+  private final boolean skipUndecodable;
+  private final Counter skippedCount;
+  /** Skipped in the batch under way: added to {@link #skippedPositions} once it commits. */
+  private final List<Long> skippedInBatch = new ArrayList<>();
 
   private long epoch;
   private long position;
   private String status = Checkpoints.RUNNING;
   private String error;
   private JsonObject failedEvent;
+  /** Positions an admin skipped (projection_skipped_events): passed over whenever they come again, as in a rebuild. */
+  private final Set<Long> skippedPositions = new HashSet<>();
   private boolean stopped;
   private Future<Void> tail = Future.succeededFuture();
   private MessageConsumer<JsonObject> batches;
@@ -100,7 +108,7 @@ final class ProjectionRunner {
   }
 
   ProjectionRunner(Vertx vertx, Projection projection, Database db, String runnerId, long heartbeatMs,
-                   Map<String, String> sql, Runnable onLostOwnership) {
+                   Map<String, String> sql, Runnable onLostOwnership, boolean skipUndecodable) {
     this.vertx = vertx;
     this.projection = projection;
     this.name = projection.name();
@@ -111,13 +119,16 @@ final class ProjectionRunner {
     this.sql = sql;
     this.onLostOwnership = onLostOwnership;
     this.postgres = db.dialect() == Dialect.POSTGRES;
+    this.skipUndecodable = skipUndecodable;
+    this.skippedCount = Counter.builder("switchboard.cqrs.projection.skipped").tag("projection", name)
+        .description("Events the projection passed over as undecodable (cqrs.undecodable: skip)").register(Metrics.registry());
     this.applied = Counter.builder("switchboard.cqrs.projection.events").tag("projection", name)
         .description("Events applied to the projection's read model").register(Metrics.registry());
   }
 
   /** Takes the projection over and starts following the store (or waits for an admin, if it is failed). */
   Future<Void> start() {
-    return takeOver(3).compose(v -> {
+    return takeOver(3).compose(v -> loadSkipped()).compose(v -> {
       admin = vertx.eventBus().consumer(adminAddress(name), this::onAdmin);
       return admin.completion();
     }).onSuccess(v -> {
@@ -190,6 +201,18 @@ final class ProjectionRunner {
         .compose(taken -> taken ? Future.<Void>succeededFuture()
             : attempts > 1 ? takeOver(attempts - 1)
             : Future.failedFuture("projection " + name + " is being taken over by another runner"));
+  }
+
+  private Future<Void> loadSkipped() {
+    return db.pool().preparedQuery(sql(Checkpoints.SELECT_SKIPPED)).execute(Tuple.of(name)).map(rows -> {
+      rows.forEach(row -> skippedPositions.add(row.getLong(0)));
+      return null;
+    });
+  }
+
+  /** Whether the projection applies this event: one of its types, and not skipped by an admin. */
+  private boolean applies(RecordedEvent event) {
+    return types.contains(event.type()) && !skippedPositions.contains(event.position());
   }
 
   // ------------------------------------------------------------------ following the store
@@ -276,7 +299,10 @@ final class ProjectionRunner {
       return Future.failedFuture("the runner stopped");
     }
     long last = events.get(events.size() - 1).position();
+    skippedInBatch.clear();
     return transaction(events, last, null).onSuccess(v -> {
+      skippedPositions.addAll(skippedInBatch);
+      skippedCount.increment(skippedInBatch.size());
       backoffMs = 500;
       advanced(last);
     }).recover(e -> afterFailure(events, e));
@@ -316,7 +342,7 @@ final class ProjectionRunner {
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < events.size(); i++) {
       RecordedEvent event = events.get(i);
-      if (!types.contains(event.type())) {
+      if (!applies(event)) {
         continue;
       }
       int index = i;
@@ -327,7 +353,7 @@ final class ProjectionRunner {
         } catch (RuntimeException e) {
           one = Future.failedFuture(e);
         }
-        return one.recover(e -> Future.failedFuture(new EventFailed(index, e)));
+        return one.recover(e -> passOver(event, e, tx)).recover(e -> Future.failedFuture(new EventFailed(index, e)));
       });
     }
     return chain;
@@ -339,7 +365,7 @@ final class ProjectionRunner {
     List<Integer> indexes = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {
       RecordedEvent event = events.get(i);
-      if (!types.contains(event.type())) {
+      if (!applies(event)) {
         continue;
       }
       Future<Void> one;
@@ -348,6 +374,7 @@ final class ProjectionRunner {
       } catch (RuntimeException e) {
         one = Future.failedFuture(e);
       }
+      one = one.recover(e -> passOver(event, e, tx));
       applied.add(one);
       indexes.add(i);
       if (one.failed()) {
@@ -362,6 +389,24 @@ final class ProjectionRunner {
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /** With the skip policy an undecodable event is recorded as skipped, in the batch's transaction; else it fails. */
+  private Future<Void> passOver(RecordedEvent event, Throwable e, ProjectionTx tx) {
+    if (!skipUndecodable || !(e instanceof Undecodable)) {
+      return Future.failedFuture(e);
+    }
+    String reason = undecodable(event, e);
+    return tx.execute(Checkpoints.skipped(db.dialect()), Tuple.of(name, event.position(), db.dialect().json(event.reference()),
+        reason, Checkpoints.now())).map(rows -> {
+          skippedInBatch.add(event.position());
+          log.warn("projection {}: skipped {} (cqrs.undecodable: skip)", name, reason);
+          return null;
+        });
+  }
+
+  private static String undecodable(RecordedEvent event, Throwable e) {
+    return event.type() + " at position " + event.position() + " " + e.getMessage();
   }
 
   private void advanced(long newPosition) {
@@ -382,7 +427,7 @@ final class ProjectionRunner {
       RecordedEvent bad = events.get(f.index);
       List<RecordedEvent> before = events.subList(0, f.index);
       long stopAt = before.isEmpty() ? position : before.get(before.size() - 1).position();
-      String reason = describe(f.getCause());
+      String reason = f.getCause() instanceof Undecodable ? undecodable(bad, f.getCause()) : describe(f.getCause());
       JsonObject failure = new JsonObject().put("error", reason).put("event", bad.reference());
       return transaction(before, stopAt, failure).compose(v -> {
         advanced(stopAt);
@@ -422,7 +467,7 @@ final class ProjectionRunner {
       result = switch (String.valueOf(body.getValue("action"))) {
         case "rebuild" -> rebuild();
         case "retry" -> retry();
-        case "skip" -> skip(body.getValue("position"));
+        case "skip" -> skip(requiredPosition(body.getValue("position")));
         default -> throw Problem.badRequest("invalid-action", "a projection's actions are rebuild, retry and skip");
       };
     } catch (RuntimeException e) {
@@ -477,24 +522,37 @@ final class ProjectionRunner {
     }).recover(this::ownershipCheck);
   }
 
-  private Future<JsonObject> skip(Object expectedPosition) {
+  /** The position a skip names: required, so that a later failure is not skipped by mistake. */
+  private static long requiredPosition(Object position) {
+    if (position == null) {
+      throw Problem.invalid("position-required", "position is required: the position of the failed event to skip "
+          + "(?position= or {\"position\"}), as failed_event.position in GET /api/v1/projections shows it");
+    }
+    if (!(position instanceof Number n) || n.doubleValue() != n.longValue()) {
+      throw Problem.invalid("invalid-position", "position must be an integer (the failed event's position), not " + position);
+    }
+    return n.longValue();
+  }
+
+  private Future<JsonObject> skip(long expectedPosition) {
     return serially(() -> {
       if (!failed()) {
         return Future.failedFuture(notFailed());
       }
       long at = failedEvent.getLong("position");
-      if (expectedPosition != null && !(expectedPosition instanceof Number n && n.longValue() == at)) {
+      if (expectedPosition != at) {
         return Future.failedFuture(Problem.conflict("other-failed-event", "projection " + name + " is stopped at the event at "
             + "position " + at + ", not " + expectedPosition, new JsonObject().put("failed_event", failedEvent)));
       }
       JsonObject skipped = failedEvent;
       String reason = error;
       return db.<Void>inTransaction(conn -> advance(conn, at, Checkpoints.RUNNING, null)
-          .compose(v -> conn.preparedQuery(sql(Checkpoints.SKIPPED))
+          .compose(v -> conn.preparedQuery(db.sql(Checkpoints.skipped(db.dialect())))
               .execute(Tuple.of(name, at, db.dialect().json(skipped), reason, Checkpoints.now())).mapEmpty()))
           .map(v -> {
             log.warn("projection {}: skipped the event at position {} ({}) by an admin's request", name, at, skipped.getString("id"));
             position = at;
+            skippedPositions.add(at);
             status = Checkpoints.RUNNING;
             error = null;
             failedEvent = null;

@@ -29,6 +29,7 @@ final class ProjectionStatus {
   private final Database db;
   private final List<String> names;
   private final String selectAll;
+  private final String skippedSummary;
   private final Map<String, Gauges> gauges = new HashMap<>();
 
   private record Gauges(AtomicLong lagEvents, AtomicLong lagMs, AtomicLong position, AtomicLong failed) {}
@@ -38,6 +39,7 @@ final class ProjectionStatus {
     this.db = db;
     this.names = names;
     this.selectAll = db.sql(Checkpoints.SELECT_ALL);
+    this.skippedSummary = db.sql(Checkpoints.SKIPPED_SUMMARY);
     for (String name : names) {
       gauges.put(name, new Gauges(gauge("lag.events", "Events appended after the projection's checkpoint", name),
           gauge("lag.ms", "How long the projection's oldest unapplied event has waited", name),
@@ -57,12 +59,21 @@ final class ProjectionStatus {
       result.forEach(row -> byName.put(row.getString(0), row));
       return byName;
     }).recover(e -> Future.failedFuture(db.problem(e, "reading the projections' checkpoints")));
+    // Events passed over (by an admin's skip or the skip policy): how many, and the last one's position.
+    Future<Map<String, Row>> skipped = db.pool().query(skippedSummary).execute().map(result -> {
+      Map<String, Row> byName = new HashMap<>();
+      result.forEach(row -> byName.put(row.getString(0), row));
+      return byName;
+    }).recover(e -> Future.failedFuture(db.problem(e, "reading the projections' skipped events")));
     Future<Long> head = read(new JsonObject().put("stream", "$all").put("direction", "backward").put("limit", 1))
         .map(events -> events.isEmpty() ? 0L : events.getJsonObject(0).getLong("position"));
-    return Future.all(rows, head).compose(v -> {
+    return Future.all(rows, skipped, head).compose(v -> {
       List<Future<JsonObject>> entries = new ArrayList<>();
       for (String name : names) {
-        entries.add(entry(name, rows.result().get(name), head.result()));
+        Row skips = skipped.result().get(name);
+        entries.add(entry(name, rows.result().get(name), head.result()).map(entry -> entry
+            .put("skipped_events", skips == null ? 0L : skips.getLong(1))
+            .put("last_skipped_position", skips == null ? null : skips.getLong(2))));
       }
       return Future.all(entries).map(all -> {
         JsonArray list = new JsonArray();

@@ -1,10 +1,12 @@
 package io.switchboard.cqrs;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
 import io.switchboard.core.db.MigrationGate;
-import io.switchboard.core.db.Dialect;
+import io.switchboard.core.db.RunnerLocks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -41,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * <p>Any instance answers {@code switchboard.projections.list} and takes admin actions on
  * {@code switchboard.projections.admin}, passing them to the projection's runner wherever it runs.
  */
-public final class ProjectorVerticle extends VerticleBase {
+public final class ProjectorVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(CqrsSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(ProjectorVerticle.class);
   private static final Pattern NAME = Pattern.compile("[a-z0-9_.-]{1,100}");
@@ -52,7 +60,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private final Map<String, String> sql = new ConcurrentHashMap<>();
   private CqrsSettings settings;
   private Database db;
-  private ProjectionLocks locks;
+  private RunnerLocks locks;
   private ProjectionStatus status;
   private String runnerId;
   private MigrationGate migrations;
@@ -75,10 +83,14 @@ public final class ProjectorVerticle extends VerticleBase {
           throw new IllegalArgumentException("cqrs.projections: two projections are named '" + projection.name() + "'");
         }
       }
+      for (String named : settings.undecodable().keySet()) {
+        if (!projections.containsKey(named)) {
+          throw new IllegalArgumentException("cqrs.undecodable." + named + ": no projection of cqrs.projections is named so");
+        }
+      }
       db = Database.open(vertx, conf, "projector");
-      locks = db.dialect() == Dialect.POSTGRES
-          ? new PostgresProjectionLocks(Database.open(vertx, lockConf(conf), "projector-lock"), db.schema(), this::locksLost)
-          : new LocalProjectionLocks(vertx, db.describe());
+      locks = RunnerLocks.open(vertx, db, () -> Database.open(vertx, lockConf(conf), "projector-lock"), "projection",
+          this::locksLost);
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture("configuration: " + e.getMessage());
     }
@@ -191,7 +203,7 @@ public final class ProjectorVerticle extends VerticleBase {
   private Future<Void> run(Projection projection) {
     String name = projection.name();
     ProjectionRunner runner = new ProjectionRunner(vertx, projection, db, runnerId, settings.heartbeatMs(), sql,
-        () -> forget(name));
+        () -> forget(name), settings.skipsUndecodable(name));
     if (stopping) {
       return locks.unlock(name);
     }

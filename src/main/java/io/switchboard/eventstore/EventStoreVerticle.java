@@ -1,5 +1,9 @@
 package io.switchboard.eventstore;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
+import io.switchboard.core.db.RunnerLocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.switchboard.core.Addresses;
@@ -7,6 +11,8 @@ import io.switchboard.core.EventUpcaster;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.db.Database;
+import io.switchboard.core.db.RunnerLocks;
+import io.switchboard.core.db.Dialect;
 import io.switchboard.core.db.MigrationGate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -35,7 +41,28 @@ import org.slf4j.LoggerFactory;
  * hub carries on; the pool reconnects by itself once it is back. If it is down at start, the
  * verticle still starts and applies its migrations as soon as it can.
  */
-public final class EventStoreVerticle extends VerticleBase {
+public final class EventStoreVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    ConfigSchema schema = ConfigSchema.create().include(Database.CONFIG_SCHEMA).declare("eventstore.upcasters")
+        .object("eventstore.retention").closed("eventstore");
+    for (String field : new String[] {"max_append_events", "max_read_limit", "max_batch_events", "max_pending_appends",
+        "subscription_batch", "subscription_timeout_ms", "max_subscriptions", "poll_ms",
+        "scavenge_ms", "scavenge_batch", "scavenge_pause_ms"}) {
+      schema.integer("eventstore." + field, 1, Integer.MAX_VALUE);
+    }
+    return schema.parsedBy(conf -> {
+      Object steps = conf.getJsonObject("eventstore", new JsonObject()).getValue("upcasters", new JsonArray());
+      if (!(steps instanceof JsonArray list)) {
+        throw new IllegalArgumentException("field \"eventstore.upcasters\": must be a list of "
+            + "{\"type\", \"from\", \"rename\"?, \"defaults\"?, \"remove\"?} steps");
+      }
+      Upcasters.from(list, List.of());
+      Retention.parse(conf.getJsonObject("eventstore", new JsonObject()).getJsonObject("retention"));
+    });
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(EventStoreVerticle.class);
   private static final String MODULE = "eventstore";
@@ -54,6 +81,8 @@ public final class EventStoreVerticle extends VerticleBase {
   private long pollTimer = -1;
   private Counter appendedEvents;
   private Counter conflicts;
+  private Scavenger scavenger;
+  private long scavengeTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -69,8 +98,18 @@ public final class EventStoreVerticle extends VerticleBase {
       int subscriptionTimeout = positive(es, "subscription_timeout_ms", 30_000);
       int maxSubscriptions = positive(es, "max_subscriptions", 10_000);
       pollMs = positive(es, "poll_ms", 1000);
+      Retention retention = Retention.parse(es.getJsonObject("retention"));
+      int scavengeMs = positive(es, "scavenge_ms", 60_000);
+      int scavengeBatch = positive(es, "scavenge_batch", 500);
+      int scavengePauseMs = positive(es, "scavenge_pause_ms", 10);
       db = Database.open(vertx, conf, ORIGIN);
-      store = new SqlEventStore(db);
+      store = new SqlEventStore(db, retention);
+      scavenger = newScavenger(conf, retention, scavengeBatch, scavengePauseMs);
+      scavengeTimer = vertx.setPeriodic(scavengeMs, id -> {
+        if (migrations != null && migrations.isOpen()) {
+          scavenger.pass().onFailure(e -> log.warn("scavenger pass failed (next in {} ms): {}", scavengeMs, e.getMessage()));
+        }
+      });
       DistributionSummary batchSizes = DistributionSummary.builder("switchboard.eventstore.batch.appends")
           .description("Appends committed per write transaction").register(Metrics.registry());
       writer = new AppendWriter(store, maxBatchEvents, maxPending, batchSizes::record);
@@ -98,6 +137,13 @@ public final class EventStoreVerticle extends VerticleBase {
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SNAPSHOT_GET, m -> answer(m, "snapshot", this::getSnapshot)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_STREAMS, m -> answer(m, "streams", this::streams)).completion());
     registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_APPENDED, m -> subscriptions.announced(m.body())).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_METADATA_GET, m -> answer(m, "metadata",
+        body -> store.metadata(StreamName.validate(body == null ? null : body.getValue("stream"))))).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_METADATA_PUT, m -> answer(m, "metadata", this::putMetadata)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_ERASE, m -> answer(m, "erasure", this::erase)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_DELETE, m -> answer(m, "delete", this::delete)).completion());
+    registrations.add(bus.<JsonObject>consumer(Addresses.EVENTSTORE_SCAVENGE, m -> answer(m, "scavenge",
+        body -> scavenger.pass().map(Scavenger.Pass::toJson))).completion());
     registrations.add(bus.localConsumer(Addresses.ready(ORIGIN), migrations::answerReady).completion());
     pollTimer = vertx.setPeriodic(pollMs, id -> {
       if (migrations.isOpen()) {
@@ -115,9 +161,31 @@ public final class EventStoreVerticle extends VerticleBase {
     return i;
   }
 
+  /** One scavenger per cluster: the projector's kind of lock, on a connection of its own. */
+  private Scavenger newScavenger(JsonObject conf, Retention retention, int batch, int pauseMs) {
+    // (kind "projection": the same lock key as before the locks moved to core/db)
+    JsonObject lockConf = conf.copy();
+    if (lockConf.getValue("postgres") instanceof JsonObject pg) {
+      pg.put("pool_size", 1);
+    }
+    RunnerLocks locks = RunnerLocks.open(vertx, db, () -> Database.open(vertx, lockConf, "scavenger-lock"), "projection", () -> { });
+    Counter events = Counter.builder("switchboard.eventstore.scavenged.events").description("Events the scavenger deleted")
+        .register(Metrics.registry());
+    Counter bytes = Counter.builder("switchboard.eventstore.scavenged.bytes")
+        .description("Bytes the scavenger freed (estimated from the events' JSON sizes)").register(Metrics.registry());
+    return new Scavenger(vertx, db, retention, locks, batch, pauseMs, (n, freed) -> {
+      events.increment(n);
+      bytes.increment(freed);
+    });
+  }
+
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(scavengeTimer);
+    if (scavenger != null) {
+      scavenger.close();
+    }
     if (migrations != null) {
       migrations.close();
     }
@@ -205,11 +273,24 @@ public final class EventStoreVerticle extends VerticleBase {
     long from = number(body, "from", forward ? 0 : Long.MAX_VALUE, 0, Long.MAX_VALUE);
     return store.readStream(stream, from, limit, forward).compose(events -> !events.isEmpty()
         ? Future.succeededFuture(reply.apply(events))
-        : store.currentVersion(stream).map(current -> {
-          if (current < 0) {
+        : store.state(stream).compose(state -> {
+          if (state.hardDeleted()) {
+            throw SqlEventStore.streamDeleted(stream);
+          }
+          if (state.version() < 0) {
             throw new Problem(404, "stream-not-found", "Not found", "stream '" + stream + "' has no events");
           }
-          return reply.apply(events);
+          if (state.deleted() == null) {
+            return Future.succeededFuture(reply.apply(events));
+          }
+          // Soft-deleted: absent until an append brings it back.
+          return store.readStream(stream, 0, 1, true).map(any -> {
+            if (any.isEmpty()) {
+              throw new Problem(404, "stream-not-found", "Not found", "stream '" + stream + "' was deleted (its last version was "
+                  + state.version() + "; an append continues from there)");
+            }
+            return reply.apply(events);
+          });
         }));
   }
 
@@ -224,6 +305,105 @@ public final class EventStoreVerticle extends VerticleBase {
     }
     throw Problem.badRequest("invalid-parameter", field + " must be an integer from " + min
         + (max == Long.MAX_VALUE ? "" : " to " + max) + ", not " + value);
+  }
+
+  private Future<JsonObject> putMetadata(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"max_age_ms\"?, \"max_count\"?, \"truncate_before\"?}");
+    }
+    String stream = StreamName.validate(body.getValue("stream"));
+    JsonObject changes = new JsonObject();
+    for (String field : body.fieldNames()) {
+      if (field.equals("stream")) {
+        continue;
+      }
+      if (!SqlEventStore.RULES.contains(field)) {
+        throw Problem.invalid("invalid-metadata", "unknown field '" + field + "': stream metadata has "
+            + String.join(", ", SqlEventStore.RULES));
+      }
+      Object value = body.getValue(field);
+      long min = field.equals("truncate_before") ? 0 : 1;
+      if (value != null && !((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= min)) {
+        throw Problem.invalid("invalid-metadata", field + " must be an integer of at least " + min + " or null (no limit), not " + value);
+      }
+      changes.put(field, value);
+    }
+    return store.putMetadata(stream, changes);
+  }
+
+  private Future<JsonObject> delete(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"stream\", \"hard\"?, \"expected_version\"?}");
+    }
+    String stream = StreamName.validate(body.getValue("stream"));
+    Object hardValue = body.getValue("hard");
+    boolean hard = Boolean.TRUE.equals(hardValue) || "true".equals(hardValue);
+    if (hardValue != null && !hard && !Boolean.FALSE.equals(hardValue) && !"false".equals(hardValue)) {
+      throw Problem.badRequest("invalid-parameter", "hard must be true or false, not " + hardValue);
+    }
+    ExpectedVersion expected = ExpectedVersion.parse(body.getValue("expected_version"));
+    return store.delete(stream, hard, expected).map(deleted -> {
+      streamsDeleted(hard).increment();
+      announceDeletion(deleted);
+      return new JsonObject().put("stream", stream).put("hard", hard).put("last_version", deleted.lastVersion())
+          .put("position", deleted.marker().lastPosition());
+    });
+  }
+
+  private static final java.util.regex.Pattern METADATA_FIELD = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+  private static final int MAX_ERASE_STREAMS = 1000;
+
+  private Future<JsonObject> erase(JsonObject body) {
+    if (body == null) {
+      throw Problem.badRequest("malformed-request", "expected {\"streams\": [..]} or {\"metadata\": {\"subject\": \"…\"}}");
+    }
+    java.util.Set<String> streams = new java.util.LinkedHashSet<>();
+    Object listed = body.getValue("streams");
+    if (listed != null) {
+      if (!(listed instanceof JsonArray array) || array.size() > MAX_ERASE_STREAMS) {
+        throw Problem.invalid("invalid-erasure", "streams must be an array of at most " + MAX_ERASE_STREAMS + " stream names");
+      }
+      array.forEach(name -> streams.add(StreamName.validate(name)));
+    }
+    String field = null;
+    String value = null;
+    Object metadata = body.getValue("metadata");
+    if (metadata != null) {
+      if (!(metadata instanceof JsonObject m) || m.size() != 1) {
+        throw Problem.invalid("invalid-erasure", "metadata names one field and its value: {\"subject\": \"customer-42\"}");
+      }
+      field = m.fieldNames().iterator().next();
+      Object v = m.getValue(field);
+      if (!METADATA_FIELD.matcher(field).matches() || !(v instanceof String || v instanceof Number) || String.valueOf(v).isEmpty()) {
+        throw Problem.invalid("invalid-erasure", "metadata field must be [A-Za-z0-9_]{1,64} and its value a non-empty string or number");
+      }
+      value = String.valueOf(v);
+    }
+    if (streams.isEmpty() && field == null) {
+      throw Problem.invalid("invalid-erasure", "name what to erase: {\"streams\": [..]} and/or {\"metadata\": {\"field\": value}}");
+    }
+    return store.erase(streams, field, value).map(erased -> {
+      log.info("erasure removed {} events, {} snapshots", erased.events(), erased.snapshots());
+      return erased.toJson().put("event_ids", new JsonArray(erased.eventIds()));
+    });
+  }
+
+  private Counter streamsDeleted(boolean hard) {
+    return Counter.builder("switchboard.eventstore.streams.deleted").description("Streams deleted")
+        .tag("kind", hard ? "hard" : "soft").register(Metrics.registry());
+  }
+
+  /**
+   * The delete's marker: announced like an append (so {@code $all} subscribers, projections among
+   * them, read it), and as a topic message on the deleted stream's category topic, for webhooks.
+   */
+  private void announceDeletion(SqlEventStore.Deleted deleted) {
+    EventBus bus = vertx.eventBus();
+    bus.publish(Addresses.EVENTSTORE_APPENDED, deleted.marker().announcement());
+    StoredEvent marker = deleted.marker().events().get(0);
+    JsonObject event = cloudEvent(marker).put("subject", deleted.stream());
+    bus.send(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", StreamName.topic(StreamName.category(deleted.stream())))
+        .put("event", event), new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, ORIGIN));
   }
 
   private Future<JsonObject> putSnapshot(JsonObject body) {
@@ -261,6 +441,10 @@ public final class EventStoreVerticle extends VerticleBase {
     }
     result.onSuccess(message::reply).onFailure(e -> {
       Problem problem = db.problem(e, what);
+      if (what.equals("append") && "database-unavailable".equals(problem.code())) {
+        // The connection may have failed after the COMMIT reached the database.
+        problem = problem.outcomeUnknown(Problem.RETRY_APPEND);
+      }
       if (problem.status() == 409) {
         conflicts.increment();
       } else if (problem.status() == 500) {

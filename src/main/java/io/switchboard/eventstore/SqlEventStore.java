@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The event store's SQL, one implementation for PostgreSQL and H2 (see {@link Dialect}).
@@ -53,12 +54,15 @@ import java.util.Set;
  */
 final class SqlEventStore {
 
-  private static final String COLUMNS = "position, stream, version, id, type, event_time, dataversion, data, metadata";
+  private static final String COLUMNS = "e.position, e.stream, e.version, e.id, e.type, e.event_time, e.dataversion, e.data, e.metadata";
+  /** Every read joins the stream's metadata: what its rules hide is not shown (see {@link Retention}). */
+  private static final String FROM = " FROM events e LEFT JOIN stream_meta m ON m.stream = e.stream WHERE ";
 
   private static final int KNOWN_STREAMS = 100_000;
 
   private final Database db;
   private final Dialect dialect;
+  private final Retention retention;
   /** Each stream's last version as this writer's commits left it (least recently used dropped). */
   private final Map<String, Long> versions = new LinkedHashMap<>(1024, 0.75f, true) {
     @Override
@@ -68,8 +72,12 @@ final class SqlEventStore {
   };
   /** The head as this writer's last commit left it; -1 when unknown. */
   private long head = -1;
+  /**
+   * How many hard deletes (and erasures) the store had when this writer last read the head: one
+   * since means a cached stream version may belong to a stream that is gone, so the cache is dropped.
+   */
+  private long deletions = -1;
   private final String lockHead;
-  private final String currentVersion;
   private final String findId;
   private final String insertEvent;
   private final String updateHead;
@@ -84,30 +92,70 @@ final class SqlEventStore {
   private final String insertSnapshot;
   private final String readSnapshot;
   private final String listStreams;
+  private final String streamState;
+  private final String upsertMetaUpdate;
+  private final String upsertMetaInsert;
+  private final String markDeletion;
+  private final String deleteSnapshot;
+  private final String readMeta;
+  private final String streamRows;
+  private final String deleteAt;
+  private final String deleteMeta;
+  private final String countDeletion;
+  private final String scanEvents;
+  private final String keepVersion;
+  private final String insertVersion;
+  private final String updateRules;
+  private final String insertRules;
 
-  SqlEventStore(Database db) {
+  SqlEventStore(Database db, Retention retention) {
     this.db = db;
     this.dialect = db.dialect();
-    lockHead = db.sql("SELECT last_position FROM store_head WHERE id = 1 FOR UPDATE");
-    currentVersion = db.sql("SELECT MAX(version) AS version FROM events WHERE stream = $1");
+    this.retention = retention;
+    lockHead = db.sql("SELECT last_position, deletions FROM store_head WHERE id = 1 FOR UPDATE");
+    // A stream's last version: its last event's, or what its metadata kept once the scavenger (or
+    // a delete) removed that event; and whether it is deleted. One statement: one snapshot of both.
+    streamState = db.sql("SELECT (SELECT MAX(version) FROM events WHERE stream = $1),"
+        + " (SELECT last_version FROM stream_meta WHERE stream = $2), (SELECT deleted FROM stream_meta WHERE stream = $3)");
+    upsertMetaUpdate = db.sql("UPDATE stream_meta SET truncate_before = $1, last_version = $2, deleted = $3, updated_at = $4 WHERE stream = $5");
+    upsertMetaInsert = db.sql("INSERT INTO stream_meta (truncate_before, last_version, deleted, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
+    markDeletion = db.sql("UPDATE store_head SET last_position = $1, deletions = deletions + $2 WHERE id = 1");
+    deleteSnapshot = db.sql("DELETE FROM snapshots WHERE stream = $1");
+    streamRows = db.sql("SELECT position, id, data FROM events WHERE stream = $1");
+    deleteAt = db.sql("DELETE FROM events WHERE position = $1");
+    deleteMeta = db.sql("DELETE FROM stream_meta WHERE stream = $1");
+    countDeletion = db.sql("UPDATE store_head SET deletions = deletions + 1 WHERE id = 1");
+    keepVersion = db.sql("UPDATE stream_meta SET last_version = CASE WHEN last_version IS NULL OR last_version < $1 THEN $2 "
+        + "ELSE last_version END WHERE stream = $3");
+    insertVersion = db.sql("INSERT INTO stream_meta (stream, last_version) VALUES ($1, $2)");
+    scanEvents = db.sql("SELECT position, id, metadata, stream, version FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3");
+    readMeta = db.sql("SELECT max_age_ms, max_count, truncate_before, last_version, deleted, updated_at FROM stream_meta WHERE stream = $1");
+    updateRules = db.sql("UPDATE stream_meta SET max_age_ms = $1, max_count = $2, truncate_before = $3, updated_at = $4 WHERE stream = $5");
+    insertRules = db.sql("INSERT INTO stream_meta (max_age_ms, max_count, truncate_before, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
     findId = db.sql("SELECT stream, version, position FROM events WHERE id = $1");
-    insertEvent = db.sql("INSERT INTO events (position, stream, version, category, id, type, event_time, dataversion, data, metadata) "
-        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+    insertEvent = db.sql("INSERT INTO events (position, stream, version, category, id, type, event_time, dataversion, data, metadata, "
+        + "recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
     updateHead = db.sql("UPDATE store_head SET last_position = $1 WHERE id = 1");
     readHead = db.sql("SELECT last_position FROM store_head WHERE id = 1");
     // ORDER BY names the equality column too: then H2 reads the index in order and stops at the
     // LIMIT instead of sorting every matching row (PostgreSQL does so either way).
-    readForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version >= $2 ORDER BY stream, version LIMIT $3");
-    readBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE stream = $1 AND version <= $2 ORDER BY stream DESC, version DESC LIMIT $3");
-    readAllForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE position >= $1 ORDER BY position LIMIT $2");
-    readAllBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE position <= $1 ORDER BY position DESC LIMIT $2");
-    readCategoryForward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position >= $2 ORDER BY category, position LIMIT $3");
-    readCategoryBackward = db.sql("SELECT " + COLUMNS + " FROM events WHERE category = $1 AND position <= $2 ORDER BY category DESC, position DESC LIMIT $3");
+    String visible3 = " AND NOT " + retention.hidden("CAST($3 AS BIGINT)");
+    String visible2 = " AND NOT " + retention.hidden("CAST($2 AS BIGINT)");
+    readForward = db.sql("SELECT " + COLUMNS + FROM + "e.stream = $1 AND e.version >= $2" + visible3
+        + " ORDER BY e.stream, e.version LIMIT $4");
+    readBackward = db.sql("SELECT " + COLUMNS + FROM + "e.stream = $1 AND e.version <= $2" + visible3
+        + " ORDER BY e.stream DESC, e.version DESC LIMIT $4");
+    readAllForward = db.sql("SELECT " + COLUMNS + FROM + "e.position >= $1" + visible2 + " ORDER BY e.position LIMIT $3");
+    readAllBackward = db.sql("SELECT " + COLUMNS + FROM + "e.position <= $1" + visible2 + " ORDER BY e.position DESC LIMIT $3");
+    readCategoryForward = db.sql("SELECT " + COLUMNS + FROM + "e.category = $1 AND e.position >= $2" + visible3
+        + " ORDER BY e.category, e.position LIMIT $4");
+    readCategoryBackward = db.sql("SELECT " + COLUMNS + FROM + "e.category = $1 AND e.position <= $2" + visible3
+        + " ORDER BY e.category DESC, e.position DESC LIMIT $4");
     updateSnapshot = db.sql("UPDATE snapshots SET version = $1, state = $2, taken_at = $3 WHERE stream = $4 AND version <= $5");
     insertSnapshot = db.sql("INSERT INTO snapshots (stream, version, state, taken_at) VALUES ($1, $2, $3, $4)");
     readSnapshot = db.sql("SELECT version, state, taken_at FROM snapshots WHERE stream = $1");
-    listStreams = db.sql("SELECT stream, MAX(version), MAX(position) FROM events WHERE category = $1"
-        + " GROUP BY stream ORDER BY MAX(position) DESC LIMIT $2");
+    listStreams = db.sql("SELECT e.stream, MAX(e.version), MAX(e.position)" + FROM + "e.category = $1" + visible2
+        + " GROUP BY e.stream ORDER BY MAX(e.position) DESC LIMIT $3");
   }
 
   // ---------------------------------------------------------------- append
@@ -119,12 +167,17 @@ final class SqlEventStore {
       return readAndWrite(batch);
     }
     long knownHead = head;
+    long knownDeletions = deletions;
     return db.inPipelinedTransaction((conn, commit) -> {
       // The lock first: statements run in order, so the inserts run holding it. Nothing commits
       // unless it was granted on the head this plan starts from (on PostgreSQL a stale plan also
       // collides with the primary key; H2 does not abort a transaction on a failed statement).
-      Future<?> locked = conn.preparedQuery(lockHead).execute().compose(rows -> rows.iterator().next().getLong(0) == knownHead
-          ? Future.succeededFuture() : Future.failedFuture(new StaleKnowledge()));
+      // A hard delete since moved both (the head for its marker): then the stream may be gone.
+      Future<?> locked = conn.preparedQuery(lockHead).execute().compose(rows -> {
+        Row row = rows.iterator().next();
+        return row.getLong(0) == knownHead && row.getLong(1) == knownDeletions
+            ? Future.succeededFuture() : Future.failedFuture(new StaleKnowledge());
+      });
       return insert(conn, commit, known, locked);
     }).recover(failure -> {
       forget(batch);
@@ -185,7 +238,7 @@ final class SqlEventStore {
       }
       current.put(request.stream(), version);
     }
-    Plan plan = plan(batch, current, null, head);
+    Plan plan = plan(batch, current, Set.of(), null, head);
     return plan.needsIds().isEmpty() ? plan : null;
   }
 
@@ -201,7 +254,8 @@ final class SqlEventStore {
   }
 
   private Future<List<Object>> lostRace(AppendRequest request) {
-    return currentVersion(request.stream()).map(current -> List.of(wrongVersion(request, current)));
+    return state(request.stream()).map(state -> List.of(state.hardDeleted() ? streamDeleted(request.stream())
+        : wrongVersion(request, state.version())));
   }
 
   private Future<List<Object>> write(SqlConnection conn, Database.Commit commit, List<AppendRequest> batch, boolean lookUpIds) {
@@ -210,16 +264,29 @@ final class SqlEventStore {
     Set<String> streams = new LinkedHashSet<>();
     batch.forEach(r -> streams.add(r.stream()));
     List<String> streamList = List.copyOf(streams);
-    Future<List<RowSet<Row>>> versions = each(conn, currentVersion, tuples(streamList));
+    List<Tuple> stateTuples = new ArrayList<>(streamList.size());
+    streamList.forEach(s -> stateTuples.add(Tuple.of(s, s, s)));
+    Future<List<RowSet<Row>>> versions = each(conn, streamState, stateTuples);
     Future<Map<String, StoredRef>> ids = lookUpIds ? findIds(conn, batch) : Future.succeededFuture(null);
     return Future.all(locked, versions, ids).compose(all -> {
-      long lastPosition = locked.result().iterator().next().getLong(0);
-      Map<String, Long> current = new HashMap<>();
-      for (int i = 0; i < streamList.size(); i++) {
-        Long version = versions.result().get(i).iterator().next().getLong(0);
-        current.put(streamList.get(i), version == null ? -1L : version);
+      Row headRow = locked.result().iterator().next();
+      long lastPosition = headRow.getLong(0);
+      long deletionsNow = headRow.getLong(1);
+      if (deletionsNow != deletions) {
+        // A stream was hard-deleted or erased since this writer cached versions: which, it cannot tell.
+        this.versions.clear();
+        deletions = deletionsNow;
       }
-      Plan plan = plan(batch, current, ids.result(), lastPosition);
+      Map<String, Long> current = new HashMap<>();
+      Set<String> tombstoned = new HashSet<>();
+      for (int i = 0; i < streamList.size(); i++) {
+        StreamState state = StreamState.of(versions.result().get(i).iterator().next());
+        current.put(streamList.get(i), state.version());
+        if (state.hardDeleted()) {
+          tombstoned.add(streamList.get(i));
+        }
+      }
+      Plan plan = plan(batch, current, tombstoned, ids.result(), lastPosition);
       if (plan.needsIds().isEmpty()) {
         return insert(conn, commit, plan, locked);
       }
@@ -232,7 +299,7 @@ final class SqlEventStore {
             if (lookUpIds) {
               checked.addAll(batch);
             }
-            return insert(conn, commit, plan(batch, current, merged, checked, lastPosition), locked);
+            return insert(conn, commit, plan(batch, current, tombstoned, merged, checked, lastPosition), locked);
           });
     });
   }
@@ -246,19 +313,26 @@ final class SqlEventStore {
   private record Plan(List<Object> outcomes, List<Tuple> rows, long lastPosition, List<AppendRequest> needsIds,
                       Map<String, Long> versionsAfter) {}
 
-  private Plan plan(List<AppendRequest> batch, Map<String, Long> current, Map<String, StoredRef> ids, long lastPosition) {
-    return plan(batch, current, ids, ids == null ? Set.of() : new HashSet<>(batch), lastPosition);
+  private Plan plan(List<AppendRequest> batch, Map<String, Long> current, Set<String> tombstoned, Map<String, StoredRef> ids,
+                    long lastPosition) {
+    return plan(batch, current, tombstoned, ids, ids == null ? Set.of() : new HashSet<>(batch), lastPosition);
   }
 
   /** Decides every append of the batch in order, against the versions the earlier ones leave. */
-  private Plan plan(List<AppendRequest> batch, Map<String, Long> currentVersions, Map<String, StoredRef> ids,
-                    Set<AppendRequest> idsChecked, long lastPosition) {
+  private Plan plan(List<AppendRequest> batch, Map<String, Long> currentVersions, Set<String> tombstoned,
+                    Map<String, StoredRef> ids, Set<AppendRequest> idsChecked, long lastPosition) {
     Map<String, Long> current = new HashMap<>(currentVersions);
     List<Object> outcomes = new ArrayList<>(batch.size());
     List<Tuple> rows = new ArrayList<>();
     List<AppendRequest> needsIds = new ArrayList<>();
     long position = lastPosition;
+    long now = System.currentTimeMillis();
     for (AppendRequest request : batch) {
+      if (tombstoned.contains(request.stream())) {
+        // Hard-deleted under the same lock: nothing lands after the tombstone, whatever was expected.
+        outcomes.add(streamDeleted(request.stream()));
+        continue;
+      }
       long version = current.get(request.stream());
       if (idsChecked.contains(request)) {
         Object repeat = repeatOrClash(request, ids, version);
@@ -284,13 +358,15 @@ final class SqlEventStore {
         version++;
         position++;
         rows.add(Tuple.of(position, request.stream(), version, category, e.id(), e.type(), e.time(), e.dataversion(),
-            dialect.json(e.data()), dialect.json(e.metadata())));
+            dialect.json(e.data()), dialect.json(e.metadata()), now));
         written.add(new StoredEvent(position, request.stream(), version, e.id(), e.type(), e.time(), e.dataversion(),
             e.data(), e.metadata()));
       }
       current.put(request.stream(), version);
       outcomes.add(new Appended(request.stream(), first, version, firstPosition, position, false, List.copyOf(written)));
     }
+    // A deleted stream's version is never cached: its appends must always meet the tombstone.
+    tombstoned.forEach(current::remove);
     return new Plan(outcomes, rows, position, needsIds, current);
   }
 
@@ -326,6 +402,11 @@ final class SqlEventStore {
       }
     }
     return null;
+  }
+
+  static Problem streamDeleted(String stream) {
+    return new Problem(410, "stream-deleted", "Gone", "stream '" + stream + "' was deleted for good (hard delete): "
+        + "it cannot be read or appended to again");
   }
 
   private static Problem wrongVersion(AppendRequest request, long current) {
@@ -385,14 +466,257 @@ final class SqlEventStore {
     return tuples;
   }
 
+  // ---------------------------------------------------------------- deletes
+
+  /** The system stream deletion markers are appended to (readable through {@code $all} only). */
+  static final String DELETED_STREAM = "$deleted";
+  static final String DELETED_TYPE = "switchboard.stream.deleted";
+
+  /** A delete that committed: the stream's state before it, and the marker appended to {@code $deleted}. */
+  record Deleted(String stream, boolean hard, long lastVersion, Appended marker) {}
+
+  /**
+   * Deletes a stream: soft (its events hidden from reads, {@code truncate_before} = last version + 1,
+   * a later append continues the versions) or hard (a tombstone: reads and appends answer 410 for
+   * good). Runs under the head lock, so it is ordered with every append: an append either commits
+   * before (and is deleted with the stream) or meets the tombstone. Appends a marker event to
+   * {@code $deleted} (its position is the delete's place in {@code $all}) and drops the snapshot.
+   */
+  Future<Deleted> delete(String stream, boolean hard, ExpectedVersion expected) {
+    // The metadata row raced an insert of the scavenger (unique key): once more, now an update.
+    return deleteOnce(stream, hard, expected)
+        .recover(e -> Dialect.isUniqueViolation(e) ? deleteOnce(stream, hard, expected) : Future.failedFuture(e))
+        .onComplete(ar -> {
+          head = -1;
+          versions.remove(stream);
+        });
+  }
+
+  private Future<Deleted> deleteOnce(String stream, boolean hard, ExpectedVersion expected) {
+    return db.inTransaction(conn -> conn.preparedQuery(lockHead).execute().compose(headRows -> {
+      long last = headRows.iterator().next().getLong(0);
+      Future<RowSet<Row>> target = conn.preparedQuery(streamState).execute(Tuple.of(stream, stream, stream));
+      Future<RowSet<Row>> markers = conn.preparedQuery(streamState).execute(Tuple.of(DELETED_STREAM, DELETED_STREAM, DELETED_STREAM));
+      return Future.all(target, markers).compose(v -> {
+        StreamState state = StreamState.of(target.result().iterator().next());
+        if (state.hardDeleted()) {
+          return Future.failedFuture(streamDeleted(stream));
+        }
+        if (state.version() < 0) {
+          return Future.failedFuture(new Problem(404, "stream-not-found", "Not found", "stream '" + stream + "' has no events"));
+        }
+        if (!expected.matches(state.version())) {
+          return Future.failedFuture(Problem.conflict("wrong-expected-version", "stream '" + stream + "': expected version "
+              + expected + ", but its last version is " + state.version(), new JsonObject().put("current_version", state.version())));
+        }
+        long markerVersion = StreamState.of(markers.result().iterator().next()).version() + 1;
+        long position = last + 1;
+        String now = Instant.now().toString();
+        Tuple meta = Tuple.of(hard ? null : state.version() + 1, state.version(), hard ? "hard" : "soft", now, stream);
+        JsonObject data = new JsonObject().put("stream", stream).put("hard", hard).put("last_version", state.version());
+        NewEvent event = new NewEvent(UUID.randomUUID().toString(), DELETED_TYPE, now, 1, data, new JsonObject());
+        Future<?> metaWritten = conn.preparedQuery(upsertMetaUpdate).execute(meta).compose(updated -> updated.rowCount() > 0
+            ? Future.succeededFuture() : conn.preparedQuery(upsertMetaInsert).execute(meta));
+        return metaWritten
+            .compose(x -> conn.preparedQuery(insertEvent).execute(Tuple.of(position, DELETED_STREAM, markerVersion, DELETED_STREAM,
+                event.id(), event.type(), event.time(), event.dataversion(), dialect.json(data), dialect.json(event.metadata()),
+                System.currentTimeMillis())))
+            .compose(x -> conn.preparedQuery(markDeletion).execute(Tuple.of(position, hard ? 1 : 0)))
+            .compose(x -> conn.preparedQuery(deleteSnapshot).execute(Tuple.of(stream)))
+            .map(x -> new Deleted(stream, hard, state.version(), new Appended(DELETED_STREAM, markerVersion, markerVersion,
+                position, position, false, List.of(new StoredEvent(position, DELETED_STREAM, markerVersion, event.id(),
+                    event.type(), event.time(), event.dataversion(), data, event.metadata())))));
+      });
+    }));
+  }
+
+  // ---------------------------------------------------------------- erasure
+
+  /** What an erasure removed from the store, and the ids of the events it removed (for the hub's other copies). */
+  record Erased(int events, int snapshots, int metadata, int markers, List<String> eventIds) {
+    JsonObject toJson() {
+      return new JsonObject().put("events", events).put("snapshots", snapshots).put("stream_metadata", metadata)
+          .put("deletion_markers", markers);
+    }
+  }
+
+  private static final int ERASE_SCAN = 1000;
+
+  /**
+   * Removes for good every event of {@code streams}, or every event whose metadata field
+   * {@code field} equals {@code value}, with the streams' snapshots, metadata and deletion markers.
+   * The positions become holes ($all never reuses them); an erased stream may be written again, from
+   * version 0. The rows go in one transaction under the head lock (ordered with appends); finding the
+   * events by metadata scans {@code $all} before it, up to the head at the start.
+   */
+  Future<Erased> erase(Set<String> streams, String field, String value) {
+    Future<List<Object[]>> byMetadata = field == null ? Future.succeededFuture(List.of())
+        : head().compose(last -> scanMetadata(field, value, 0, last, new ArrayList<>()));
+    return byMetadata.compose(matched -> db.inTransaction(conn -> conn.preparedQuery(lockHead).execute().compose(locked -> {
+      Set<String> allStreams = new LinkedHashSet<>(streams);
+      // Deletion markers name the stream they deleted: they go with it.
+      return conn.preparedQuery(streamRows).execute(Tuple.of(DELETED_STREAM)).compose(markerRows -> {
+        List<Tuple> positions = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        // Streams that keep other events keep their last version too: no version is written twice.
+        Map<String, Long> lastVersions = new HashMap<>();
+        for (Object[] m : matched) {
+          positions.add(Tuple.of(m[0]));
+          ids.add((String) m[1]);
+          if (!allStreams.contains((String) m[2])) {
+            lastVersions.merge((String) m[2], (Long) m[3], Math::max);
+          }
+        }
+        int markers = 0;
+        for (Row row : markerRows) {
+          Object data = dialect.jsonValue(row.getValue(2));
+          if (data instanceof JsonObject d && allStreams.contains(d.getString("stream"))) {
+            positions.add(Tuple.of(row.getLong(0)));
+            ids.add(row.getString(1));
+            markers++;
+          }
+        }
+        int markerCount = markers;
+        Future<List<RowSet<Row>>> streamEvents = each(conn, streamRows, tuples(List.copyOf(allStreams)));
+        return streamEvents.compose(results -> {
+          for (RowSet<Row> rows : results) {
+            for (Row row : rows) {
+              positions.add(Tuple.of(row.getLong(0)));
+              ids.add(row.getString(1));
+            }
+          }
+          Future<?> events = positions.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(deleteAt).executeBatch(positions);
+          Future<List<RowSet<Row>>> snapshots = each(conn, deleteSnapshot, tuples(List.copyOf(allStreams)));
+          Future<List<RowSet<Row>>> metadata = each(conn, deleteMeta, tuples(List.copyOf(allStreams)));
+          Future<?> counted = conn.preparedQuery(countDeletion).execute();
+          Future<?> kept = keepVersions(conn, lastVersions);
+          return Future.all(List.of(events, snapshots, metadata, counted, kept)).map(v -> new Erased(positions.size() - markerCount,
+              snapshots.result().stream().mapToInt(RowSet::rowCount).sum(),
+              metadata.result().stream().mapToInt(RowSet::rowCount).sum(), markerCount, ids));
+        });
+      });
+    }))).onComplete(ar -> {
+      head = -1;
+      streams.forEach(versions::remove);
+    });
+  }
+
+  /** A stream's last version, kept in its metadata (only ever raised) before its last events go. */
+  private Future<Void> keepVersions(SqlConnection conn, Map<String, Long> lastVersions) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : lastVersions.entrySet()) {
+      chain = chain.compose(v -> conn.preparedQuery(keepVersion).execute(Tuple.of(e.getValue(), e.getValue(), e.getKey()))
+          .compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
+              : conn.preparedQuery(insertVersion).execute(Tuple.of(e.getKey(), e.getValue())).<Void>mapEmpty()));
+    }
+    return chain;
+  }
+
+  /** [position, id, stream, version] of the events up to {@code last} whose metadata field equals value. */
+  private Future<List<Object[]>> scanMetadata(String field, String value, long after, long last, List<Object[]> found) {
+    // Page after page from callbacks, not nested futures: a long scan must not build a deep stack.
+    io.vertx.core.Promise<List<Object[]>> done = io.vertx.core.Promise.promise();
+    scanPage(field, value, after, last, found, done);
+    return done.future();
+  }
+
+  private void scanPage(String field, String value, long after, long last, List<Object[]> found,
+                        io.vertx.core.Promise<List<Object[]>> done) {
+    db.pool().preparedQuery(scanEvents).execute(Tuple.of(after, last, ERASE_SCAN)).onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+        return;
+      }
+      long cursor = after;
+      for (Row row : ar.result()) {
+        cursor = row.getLong(0);
+        JsonObject metadata = dialect.jsonObject(row.getValue(2));
+        Object v = metadata == null ? null : metadata.getValue(field);
+        if (v != null && String.valueOf(v).equals(value)) {
+          found.add(new Object[] {row.getLong(0), row.getString(1), row.getString(3), row.getLong(4)});
+        }
+      }
+      if (ar.result().size() < ERASE_SCAN) {
+        done.complete(found);
+      } else {
+        scanPage(field, value, cursor, last, found, done);
+      }
+    });
+  }
+
+
+  // ---------------------------------------------------------------- metadata
+
+  static final List<String> RULES = List.of("max_age_ms", "max_count", "truncate_before");
+
+  /** The stream's metadata: its rules (null: none), deletion, and its category's defaults. */
+  Future<JsonObject> metadata(String stream) {
+    return db.pool().preparedQuery(readMeta).execute(Tuple.of(stream)).map(rows -> metadataJson(stream,
+        rows.size() == 0 ? null : rows.iterator().next()));
+  }
+
+  private JsonObject metadataJson(String stream, Row row) {
+    JsonObject out = new JsonObject().put("stream", stream);
+    for (int i = 0; i < RULES.size(); i++) {
+      out.put(RULES.get(i), row == null ? null : row.getLong(i));
+    }
+    out.put("deleted", row == null ? null : row.getString(4)).put("updated_at", row == null ? null : row.getString(5));
+    Retention.Defaults defaults = retention.of(StreamName.category(stream));
+    out.put("category_defaults", defaults == null ? null
+        : new JsonObject().put("max_age_ms", defaults.maxAgeMs()).put("max_count", defaults.maxCount()));
+    return out;
+  }
+
+  /**
+   * Sets the rules named in {@code changes} (null clears one; rules left out keep their value).
+   * Under the head lock, so it is ordered with deletes; reads apply the rules at once.
+   */
+  Future<JsonObject> putMetadata(String stream, JsonObject changes) {
+    return putMetadataOnce(stream, changes)
+        .recover(e -> Dialect.isUniqueViolation(e) ? putMetadataOnce(stream, changes) : Future.failedFuture(e));
+  }
+
+  private Future<JsonObject> putMetadataOnce(String stream, JsonObject changes) {
+    return db.inTransaction(conn -> conn.preparedQuery(lockHead).execute()
+        .compose(locked -> conn.preparedQuery(readMeta).execute(Tuple.of(stream)))
+        .compose(rows -> {
+          Row row = rows.size() == 0 ? null : rows.iterator().next();
+          if (row != null && "hard".equals(row.getString(4))) {
+            return Future.failedFuture(streamDeleted(stream));
+          }
+          Long[] rules = new Long[RULES.size()];
+          for (int i = 0; i < RULES.size(); i++) {
+            rules[i] = changes.containsKey(RULES.get(i)) ? changes.getLong(RULES.get(i)) : row == null ? null : row.getLong(i);
+          }
+          Tuple values = Tuple.of(rules[0], rules[1], rules[2], Instant.now().toString(), stream);
+          return conn.preparedQuery(row == null ? insertRules : updateRules).execute(values);
+        })
+        .compose(written -> conn.preparedQuery(readMeta).execute(Tuple.of(stream)))
+        .map(rows -> metadataJson(stream, rows.iterator().next())));
+  }
+
   // ---------------------------------------------------------------- reads
 
-  /** The stream's last version, or -1 when it has no events. */
-  Future<Long> currentVersion(String stream) {
-    return db.pool().preparedQuery(currentVersion).execute(Tuple.of(stream)).map(rows -> {
-      Long version = rows.iterator().next().getLong(0);
-      return version == null ? -1L : version;
-    });
+  /**
+   * A stream's last version (-1: never written), also once its events were removed, and whether it
+   * was deleted ({@code "soft"}, {@code "hard"} or null).
+   */
+  record StreamState(long version, String deleted) {
+    static StreamState of(Row row) {
+      Long max = row.getLong(0);
+      Long kept = row.getLong(1);
+      long version = Math.max(max == null ? -1L : max, kept == null ? -1L : kept);
+      return new StreamState(version, row.getString(2));
+    }
+
+    boolean hardDeleted() {
+      return "hard".equals(deleted);
+    }
+  }
+
+  Future<StreamState> state(String stream) {
+    return db.pool().preparedQuery(streamState).execute(Tuple.of(stream, stream, stream))
+        .map(rows -> StreamState.of(rows.iterator().next()));
   }
 
   /** The last position handed out (0 before the first event). */
@@ -401,15 +725,15 @@ final class SqlEventStore {
   }
 
   Future<List<StoredEvent>> readStream(String stream, long from, int limit, boolean forward) {
-    return query(forward ? readForward : readBackward, Tuple.of(stream, from, limit));
+    return query(forward ? readForward : readBackward, Tuple.of(stream, from, System.currentTimeMillis(), limit));
   }
 
   Future<List<StoredEvent>> readAll(long from, int limit, boolean forward) {
-    return query(forward ? readAllForward : readAllBackward, Tuple.of(from, limit));
+    return query(forward ? readAllForward : readAllBackward, Tuple.of(from, System.currentTimeMillis(), limit));
   }
 
   Future<List<StoredEvent>> readCategory(String category, long from, int limit, boolean forward) {
-    return query(forward ? readCategoryForward : readCategoryBackward, Tuple.of(category, from, limit));
+    return query(forward ? readCategoryForward : readCategoryBackward, Tuple.of(category, from, System.currentTimeMillis(), limit));
   }
 
   private Future<List<StoredEvent>> query(String sql, Tuple params) {
@@ -437,8 +761,12 @@ final class SqlEventStore {
   }
 
   private Future<JsonObject> writeSnapshot(String stream, long version, Object state) {
-    return db.inTransaction(conn -> conn.preparedQuery(currentVersion).execute(Tuple.of(stream)).compose(rows -> {
-      Long current = rows.iterator().next().getLong(0);
+    return db.inTransaction(conn -> conn.preparedQuery(streamState).execute(Tuple.of(stream, stream, stream)).compose(rows -> {
+      StreamState found = StreamState.of(rows.iterator().next());
+      if (found.hardDeleted()) {
+        return Future.failedFuture(streamDeleted(stream));
+      }
+      Long current = found.version() < 0 ? null : found.version();
       if (current == null || current < version) {
         return Future.failedFuture(Problem.invalid("unknown-version", "stream '" + stream + "' has no version " + version
             + (current == null ? " (it has no events)" : " (its last version is " + current + ")")));
@@ -470,7 +798,7 @@ final class SqlEventStore {
 
   /** The streams of a category, most recently written first: {@code [{"stream","version","position"}]}. */
   Future<JsonArray> streams(String category, int limit) {
-    return db.pool().preparedQuery(listStreams).execute(Tuple.of(category, limit)).map(rows -> {
+    return db.pool().preparedQuery(listStreams).execute(Tuple.of(category, System.currentTimeMillis(), limit)).map(rows -> {
       JsonArray out = new JsonArray();
       for (Row row : rows) {
         out.add(new JsonObject().put("stream", row.getString(0)).put("version", row.getLong(1)).put("position", row.getLong(2)));

@@ -1,5 +1,7 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
@@ -28,7 +30,39 @@ import org.slf4j.LoggerFactory;
  * The HTTP face of the hub. Talks to the rest only over the event bus; runs as many instances as
  * configured, all sharing one port.
  */
-public final class GatewayVerticle extends VerticleBase implements Listening {
+public final class GatewayVerticle extends VerticleBase implements Listening, Configured {
+
+  /** The sse section (read by the topic and stream routes). */
+  static final ConfigSchema SSE = ConfigSchema.create()
+      .integer("sse.heartbeat_ms", 1, Integer.MAX_VALUE).integer("sse.retry_ms", 0, Integer.MAX_VALUE)
+      .integer("sse.max_topics", 1, Integer.MAX_VALUE).integer("sse.max_backlog", 1, Integer.MAX_VALUE)
+      .oneOf("sse.slow_policy", "drop_oldest", "close");
+
+  /** The bridge section (SockJS here, TCP in its own verticle). */
+  static final ConfigSchema BRIDGE = ConfigSchema.create()
+      .list("bridge.inbound", ConfigSchema.create().string("address").string("address_regex"))
+      .list("bridge.outbound", ConfigSchema.create().string("address").string("address_regex"))
+      .integer("bridge.ping_timeout_ms", 1, Integer.MAX_VALUE).integer("bridge.reply_timeout_ms", 1, Integer.MAX_VALUE)
+      .integer("bridge.max_handlers_per_socket", 1, Integer.MAX_VALUE).integer("bridge.heartbeat_ms", 1, Integer.MAX_VALUE)
+      .string("topics.default_type");
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(SSE).include(BRIDGE)
+        .integer("ws.heartbeat_ms", 1, Integer.MAX_VALUE).integer("ws.presence_ttl_ms", 1, Integer.MAX_VALUE)
+        .integer("ws.max_backlog", 1, Integer.MAX_VALUE).oneOf("ws.slow_policy", "drop_oldest", "close")
+        .integer("ws.max_topics", 1, Integer.MAX_VALUE).integer("ws.max_rooms", 1, Integer.MAX_VALUE)
+        .integer("ws.max_frame_bytes", 1, Integer.MAX_VALUE)
+        .bool("ws.compression").integer("ws.compression_level", 1, 9)
+        .parsedBy(io.switchboard.gateway.security.ClientAddresses::new).declare("http.trusted_proxies")
+        .integer("limits.connections_per_ip", 1, Integer.MAX_VALUE).integer("limits.publish_rate", 1, Integer.MAX_VALUE)
+        .integer("limits.publish_burst", 1, Integer.MAX_VALUE).bool("limits.limit_anonymous")
+        .string("tls.cert_path").string("tls.key_path").integer("tls.hsts_max_age_s", 0, Integer.MAX_VALUE)
+        .bool("auth.public_metrics")
+        .parsedBy(BrowserSettings::from)
+        .closed("sse", "ws", "bridge", "limits", "tls");
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
 
@@ -38,6 +72,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   private WebSocketRoutes webSockets;
   private TopicIngress ingress;
   private TopicWatches watches;
+  private GroupBridge groupBridge;
+  private Router router;
 
   @Override
   public Future<?> start() {
@@ -50,13 +86,14 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     LocalSubscriptions subscriptions = new LocalSubscriptions();
     topics = new TopicRoutes(vertx, conf, subscriptions, security);
     webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
-    watches = new TopicWatches(vertx, subscriptions);
+    watches = new TopicWatches(vertx, subscriptions,
+        new GapNotices("/switchboard/" + conf.getJsonObject("node", new JsonObject()).getString("id")));
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 
     ingress = new TopicIngress(vertx);
     ingress.install();
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     if (secure) {
       String hsts = "max-age=" + tls.getLong("hsts_max_age_s", 31_536_000L);
       router.route().handler(ctx -> {
@@ -88,9 +125,13 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     new MessagingRoutes(vertx, conf).mount(router);
     new OrderRoutes(vertx).mount(router);
     new ProjectionRoutes(vertx).mount(router);
+    new SubscriptionRoutes(vertx).mount(router);
     new CommandRoutes(vertx).mount(router);
     new WebhookRoutes(vertx).mount(router);
-    new SockJsBridge(vertx, conf, security).mount(router);
+    new ErasureRoutes(vertx).mount(router);
+    groupBridge = new GroupBridge(vertx);
+    groupBridge.install();
+    new SockJsBridge(vertx, conf, security, groupBridge).mount(router);
     mountConsole(router);
     new QueueRoutes(vertx).mount(router);
     new OperationsRoutes(vertx, conf, openApi()).mount(router);
@@ -112,6 +153,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
         });
   }
 
+  /** The routes this instance serves (for the test that holds them against openapi.yaml). */
+  List<io.vertx.ext.web.Route> routes() {
+    return router == null ? List.of() : router.getRoutes();
+  }
+
   @Override
   public List<Listener> listeners(JsonObject config) {
     JsonObject http = config.getJsonObject("http", new JsonObject());
@@ -131,6 +177,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
     if (streams != null) {
       streams.closeAll();
     }
+    if (groupBridge != null) {
+      groupBridge.close();
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 
@@ -145,18 +194,38 @@ public final class GatewayVerticle extends VerticleBase implements Listening {
   }
 
   private static HttpServerOptions serverOptions(JsonObject conf, String host, int port, JsonObject tls) {
-    int maxFrame = WsSettings.from(conf).maxFrameBytes();
+    WsSettings ws = WsSettings.from(conf);
+    int maxFrame = ws.maxFrameBytes();
     // A form-encoded body is decoded by the server as well as kept whole (a binary-mode CloudEvent
     // may carry one): its decoder must not refuse, with a 500, what the body limit lets through.
     int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
         .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
+    compression(options, ws);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(tls.getString("cert_path")).setKeyPath(tls.getString("key_path")));
     }
     return options;
+  }
+
+  /**
+   * permessage-deflate for WebSocket clients and SockJS's WebSocket transport, off unless
+   * {@code ws.compression}: with full context takeover each socket keeps its own zlib state
+   * (hundreds of KB of native memory) and compresses every message again. When on, the server
+   * grants {@code server_no_context_takeover} to clients that ask, asks clients for
+   * {@code client_no_context_takeover}, and uses a cheap level; the older deflate-frame extension
+   * stays off.
+   */
+  static void compression(HttpServerOptions options, WsSettings ws) {
+    options.setPerMessageWebSocketCompressionSupported(ws.compression())
+        .setPerFrameWebSocketCompressionSupported(false);
+    if (ws.compression()) {
+      options.setWebSocketCompressionLevel(ws.compressionLevel())
+          .setWebSocketAllowServerNoContext(true)
+          .setWebSocketPreferredClientNoContext(true);
+    }
   }
 
   private static int bodyLimit(JsonObject conf) {

@@ -46,7 +46,7 @@ final class MessagingRoutes {
       } else if (found.result() == null) {
         HttpProblems.send(ctx, Problem.notFound("client " + clientId + " is not connected"));
       } else {
-        vertx.eventBus().publish(RealtimeAddresses.client(clientId), new JsonObject().put("frame", frame));
+        vertx.eventBus().publish(RealtimeAddresses.CLIENTS, new JsonObject().put("client_id", clientId).put("frame", frame));
         accepted(ctx, new JsonObject().put("client_id", clientId));
       }
     });

@@ -11,7 +11,8 @@ final class OutboundFrames {
 
   private final TopicEvent event;
   private Buffer sse;
-  private String websocket;
+  private Buffer websocket;
+  private io.vertx.core.json.JsonObject envelope;
   private long sequence = -1;
 
   OutboundFrames(TopicEvent event) {
@@ -20,6 +21,14 @@ final class OutboundFrames {
 
   TopicEvent event() {
     return event;
+  }
+
+  /** The envelope parsed once, for bridge watches (the event bus copies it per send). */
+  io.vertx.core.json.JsonObject envelope() {
+    if (envelope == null) {
+      envelope = event.eventJson();
+    }
+    return envelope;
   }
 
   /** The event's place in this node's delivery order, parsed from its cursor once. */
@@ -42,10 +51,18 @@ final class OutboundFrames {
     return sse;
   }
 
-  /** {@code {"type":"event","topic":…,"event":{envelope}}}; topic names need no JSON escaping. */
-  String websocket() {
+  /**
+   * {@code {"type":"event","topic":…,"cursor":…,"event":{envelope}}} as UTF-8, the same buffer
+   * for every socket; topic names and cursors need no JSON escaping.
+   */
+  Buffer websocket() {
     if (websocket == null) {
-      websocket = "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"event\":" + event.event() + "}";
+      websocket = Buffer.buffer(event.event().length() + event.topic().length() + 64)
+          .appendString("{\"type\":\"event\",\"topic\":\"").appendString(event.topic());
+      if (event.cursor() != null) {
+        websocket.appendString("\",\"cursor\":\"").appendString(event.cursor());
+      }
+      websocket.appendString("\",\"event\":").appendString(event.event()).appendString("}");
     }
     return websocket;
   }

@@ -63,6 +63,13 @@ final class QueueRoutes {
         .onFailure(e -> HttpProblems.send(ctx, e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
             ? Problem.unavailable("queues need RabbitMQ, and the RabbitMQ bridge is not running on this node:"
                 + " set rabbitmq.uri (or SWITCHBOARD_RABBITMQ_URI)")
+            : timedOutPublish(e, address) ? Problem.from(e, address).outcomeUnknown("It may have been stored: publish "
+                + "again with the same id (a message confirmed within rabbitmq.dedupe_window_ms is answered 202 with "
+                + "\"repeated\": true and not sent again)")
             : Problem.from(e, address)));
+  }
+
+  private static boolean timedOutPublish(Throwable e, String address) {
+    return address.equals(Addresses.QUEUE_PUBLISH) && e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT;
   }
 }

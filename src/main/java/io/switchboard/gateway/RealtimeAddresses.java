@@ -8,10 +8,14 @@ final class RealtimeAddresses {
   /** Every gateway instance: write {@code frame} to all its WebSocket clients. */
   static final String BROADCAST = "switchboard.ws.broadcast";
 
-  /** {@code {"frame"}} for one client id's connection, or {@code {"replaced_by"}} to close an older one. */
-  static String client(String clientId) {
-    return "switchboard.ws.client." + clientId;
-  }
+  /**
+   * Personal messages, cluster-wide, to every gateway instance: {@code {"client_id", "frame"}} for
+   * that client's connection, or {@code {"client_id", "replaced_by"}} to close an older one. One
+   * consumer per gateway instance, looked up in its own connections, rather than one per
+   * connection: a reconnect storm registers nothing on the event bus (in a cluster each
+   * registration is a Hazelcast write).
+   */
+  static final String CLIENTS = "switchboard.ws.clients";
 
   /** {@code {"frame", "exclude"?}} for the members of a room, on whatever instance they are. */
   static String room(String room) {

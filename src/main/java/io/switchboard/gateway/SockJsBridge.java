@@ -23,7 +23,9 @@ import java.util.Map;
  */
 final class SockJsBridge {
 
-  private record Session(Principal principal, String address, long expiry) {}
+  private record Session(Principal principal, String address, long expiry, String id) {}
+
+  private static final String TRANSPORT = "sockjs";
 
   private final Vertx vertx;
   private final BridgeRules rules;
@@ -31,8 +33,10 @@ final class SockJsBridge {
   private final Security security;
   private final ConnectionMetrics metrics;
   private final Map<SockJSSocket, Session> sessions = new HashMap<>();
+  private final GroupBridge groups;
 
-  SockJsBridge(Vertx vertx, JsonObject conf, Security security) {
+  SockJsBridge(Vertx vertx, JsonObject conf, Security security, GroupBridge groups) {
+    this.groups = groups;
     this.vertx = vertx;
     this.rules = new BridgeRules(conf);
     this.bridge = conf.getJsonObject("bridge", new JsonObject());
@@ -57,6 +61,7 @@ final class SockJsBridge {
       case SOCKET_CLOSED -> {
         Session session = sessions.remove(socket);
         if (session != null) {
+          groups.closed(session.principal(), TRANSPORT, session.id());
           security.cancel(session.expiry());
           security.connections().release(session.address());
           metrics.closed();
@@ -64,8 +69,15 @@ final class SockJsBridge {
         event.complete(true);
       }
       case REGISTER -> event.complete(sessions.containsKey(socket) && rules.register(event, sessions.get(socket).principal()));
-      case SEND, PUBLISH -> event.complete(sessions.containsKey(socket)
-          && rules.inbound(event, "sockjs", sessions.get(socket).principal(), security.rates()));
+      case SEND, PUBLISH -> {
+        Session session = sessions.get(socket);
+        if (session == null || !rules.inbound(event, TRANSPORT, session.principal(), security.rates())) {
+          event.complete(false);
+        } else {
+          // a consumer-group request: checked against the group's source, then stamped with this socket's consumer id
+          groups.admit(event.getRawMessage(), session.principal(), TRANSPORT, session.id()).onComplete(ar -> event.complete(ar.succeeded()));
+        }
+      }
       case RECEIVE -> {
         // The bridge writes straight to the socket: a client that does not keep up loses messages
         // rather than making the hub buffer them.
@@ -84,10 +96,10 @@ final class SockJsBridge {
   private boolean admit(SockJSSocket socket) {
     try {
       Principal principal = Security.principal(socket.routingContext());
-      String address = socket.remoteAddress().hostAddress();
+      String address = Security.clientAddress(socket.routingContext());
       security.connections().acquire(address);
       long expiry = security.closeOnExpiry(principal, socket::close);
-      sessions.put(socket, new Session(principal, address, expiry));
+      sessions.put(socket, new Session(principal, address, expiry, java.util.UUID.randomUUID().toString()));
       metrics.opened();
       return true;
     } catch (Problem refused) {

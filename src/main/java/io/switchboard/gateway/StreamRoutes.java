@@ -44,6 +44,18 @@ final class StreamRoutes {
     router.put(BASE + ":stream/snapshot").handler(this::putSnapshot);
     router.get(BASE + ":stream/snapshot").handler(this::getSnapshot);
     router.get(BASE + ":stream").handler(this::read);
+    // The store's lifecycle (issue 18): metadata (PUT: admin), delete (admin).
+    router.get(BASE + ":stream/metadata").handler(ctx -> call(ctx, Addresses.EVENTSTORE_METADATA_GET,
+        new JsonObject().put("stream", ctx.pathParam("stream")), 200));
+    router.put(BASE + ":stream/metadata").handler(ctx -> {
+      if (!(HttpInput.json(ctx, true) instanceof JsonObject body)) {
+        throw Problem.invalid("invalid-metadata", "stream metadata is a JSON object {\"max_age_ms\"?, \"max_count\"?, \"truncate_before\"?}");
+      }
+      call(ctx, Addresses.EVENTSTORE_METADATA_PUT, body.copy().put("stream", ctx.pathParam("stream")), 200);
+    });
+    router.delete(BASE + ":stream").handler(ctx -> call(ctx, Addresses.EVENTSTORE_DELETE, new JsonObject()
+        .put("stream", ctx.pathParam("stream")).put("hard", ctx.request().getParam("hard"))
+        .put("expected_version", ctx.request().getHeader("Expected-Version")), 200));
     router.get("/api/v1/streams").handler(ctx -> call(ctx, Addresses.EVENTSTORE_STREAMS,
         new JsonObject().put("category", ctx.request().getParam("category")).put("limit", HttpInput.integer(ctx, "limit")), 200));
   }
@@ -84,7 +96,9 @@ final class StreamRoutes {
         .onSuccess(reply -> ctx.response().setStatusCode(status)
             .putHeader("Content-Type", "application/json")
             .end(reply.body().toBuffer()))
-        .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, address)));
+        .onFailure(e -> HttpProblems.send(ctx, address.equals(Addresses.EVENTSTORE_APPEND)
+            && e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
+            ? Problem.from(e, address).outcomeUnknown(Problem.RETRY_APPEND) : Problem.from(e, address)));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.Problem;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
@@ -46,6 +47,8 @@ final class TcpBridgeSession {
   private final BridgeRules rules;
   private final Limits limits;
   private final ConnectionMetrics metrics;
+  private final GroupBridge groups;
+  private final String sessionId = java.util.UUID.randomUUID().toString();
   private final Map<String, MessageConsumer<Object>> registrations = new HashMap<>();
   /** Requests delivered to the client with a reply address, by that address, until it answers. */
   private final Map<String, Pending> replies = new HashMap<>();
@@ -57,8 +60,9 @@ final class TcpBridgeSession {
   private long writeQueueFullSince;
 
   TcpBridgeSession(Vertx vertx, NetSocket socket, String remoteAddress, Security security, BridgeRules rules, Limits limits,
-                   ConnectionMetrics metrics) {
+                   ConnectionMetrics metrics, GroupBridge groups) {
     this.vertx = vertx;
+    this.groups = groups;
     this.metrics = metrics;
     this.socket = socket;
     this.remoteAddress = remoteAddress;
@@ -78,6 +82,9 @@ final class TcpBridgeSession {
 
   /** The socket closed: nothing of this client stays registered. */
   void closed() {
+    if (principal != null && principal.succeeded()) {
+      groups.closed(principal.result(), TRANSPORT, sessionId);
+    }
     registrations.values().forEach(MessageConsumer::unregister);
     registrations.clear();
     replies.values().forEach(p -> p.message().fail(503, "the TCP bridge client that was to answer disconnected"));
@@ -203,6 +210,27 @@ final class TcpBridgeSession {
       error("access_denied");
       return;
     }
+    if (GroupBridge.isGroupAddress(address)) {
+      // checked against the group's source, then stamped with this client's consumer id
+      groups.admit(frame, principal, TRANSPORT, sessionId).onComplete(admitted -> {
+        Problem problem = admitted.failed() ? Problem.from(admitted.cause(), address) : null;
+        if (problem != null && (problem.status() == 403 || !(frame.getValue("replyAddress") instanceof String replyAddress))) {
+          error("access_denied");
+        } else if (problem != null) {
+          // an unknown group, a malformed request: the client's request fails with the problem
+          writeFrame(socket, new JsonObject().put("type", "err").put("address", frame.getString("replyAddress"))
+              .put("sourceAddress", address).put("failureCode", problem.status())
+              .put("failureType", ReplyFailure.RECIPIENT_FAILURE.name()).put("message", problem.toJson().encode()));
+        } else {
+          forward(address, frame);
+        }
+      });
+      return;
+    }
+    forward(address, frame);
+  }
+
+  private void forward(String address, JsonObject frame) {
     if (!(frame.getValue("replyAddress") instanceof String replyAddress)) {
       vertx.eventBus().send(address, frame.getValue("body"), deliveryOptions(frame));
       return;

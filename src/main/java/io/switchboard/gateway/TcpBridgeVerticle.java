@@ -1,5 +1,7 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Listening;
 import io.switchboard.core.Problem;
 import io.switchboard.core.PublicBind;
@@ -26,10 +28,21 @@ import java.util.Set;
  * messages for a client that does not read are dropped (counted) instead of queued, and a client
  * whose write queue stays full for {@code tcp_bridge.slow_close_ms} is closed.
  */
-public final class TcpBridgeVerticle extends VerticleBase implements Listening {
+public final class TcpBridgeVerticle extends VerticleBase implements Listening, Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(GatewayVerticle.BRIDGE)
+        .integer("tcp_bridge.port", 0, 65535).string("tcp_bridge.host")
+        .integer("tcp_bridge.max_frame_bytes", 1, Integer.MAX_VALUE).integer("tcp_bridge.slow_close_ms", 1, Integer.MAX_VALUE)
+        .closed("tcp_bridge", "bridge");
+  }
+
 
   private Security security;
   private BridgeRules rules;
+  /** Checks and stamps consumer-group requests; the gateway's instances answer them. */
+  private GroupBridge groups;
   private ConnectionMetrics metrics;
   private TopicIngress ingress;
   private TcpBridgeSession.Limits limits;
@@ -43,6 +56,7 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening {
     JsonObject bridge = conf.getJsonObject("bridge", new JsonObject());
     security = new Security(vertx, conf);
     rules = new BridgeRules(conf);
+    groups = new GroupBridge(vertx);
     metrics = new ConnectionMetrics(vertx, "tcp");
     ingress = new TopicIngress(vertx);
     ingress.install();
@@ -92,7 +106,7 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening {
       socket.close();
       return;
     }
-    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits, metrics);
+    TcpBridgeSession session = new TcpBridgeSession(vertx, socket, address, security, rules, limits, metrics, groups);
     sessions.add(session);
     metrics.opened();
     socket.closeHandler(v -> {

@@ -83,7 +83,7 @@ final class TopicRoutes {
     }
     Principal principal = Security.principal(ctx);
     patterns.forEach(principal::requireSubscribe);
-    String address = ctx.request().remoteAddress().hostAddress();
+    String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId == null) {

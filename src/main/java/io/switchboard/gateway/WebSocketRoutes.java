@@ -20,6 +20,7 @@ final class WebSocketRoutes {
   private final WsContext context;
   private final Set<WsConnection> connections = new HashSet<>();
   private final MessageConsumer<JsonObject> broadcast;
+  private final MessageConsumer<JsonObject> personal;
   private final Heartbeats<WsConnection> heartbeats;
 
   private final Security security;
@@ -29,10 +30,17 @@ final class WebSocketRoutes {
     this.security = security;
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
-        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates());
+        new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
+        new java.util.HashMap<>(), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
-      String frame = m.body().getJsonObject("frame").encode();
+      io.vertx.core.buffer.Buffer frame = m.body().getJsonObject("frame").toBuffer(); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
+    });
+    this.personal = vertx.eventBus().consumer(RealtimeAddresses.CLIENTS, m -> {
+      java.util.Set<WsConnection> local = context.byClientId().get(m.body().getString("client_id"));
+      if (local != null) {
+        List.copyOf(local).forEach(c -> c.onPersonal(m.body()));
+      }
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
   }
@@ -53,7 +61,7 @@ final class WebSocketRoutes {
       throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
     }
     Principal principal = Security.principal(ctx);
-    String address = ctx.request().remoteAddress().hostAddress();
+    String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
     ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
       WsConnection connection = new WsConnection(ws, clientId, principal, context);
@@ -84,6 +92,7 @@ final class WebSocketRoutes {
   void closeAll() {
     heartbeats.stop();
     broadcast.unregister();
+    personal.unregister();
     List.copyOf(connections).forEach(c -> c.close((short) 1001, "server shutting down"));
   }
 }

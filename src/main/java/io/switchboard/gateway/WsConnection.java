@@ -7,16 +7,26 @@ import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,14 +56,19 @@ final class WsConnection implements Subscriber {
   private final WsContext context;
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
   private final Set<String> rooms = new LinkedHashSet<>();
-  private final Outbox<String> outbox;
-  private MessageConsumer<JsonObject> personal;
+  private final Outbox<Buffer> outbox;
+  private final java.util.Map<String, GroupConsumer> groups = new java.util.LinkedHashMap<>();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
   private boolean closed;
   /** Whether the client id is this connection's (no frame is handled before). */
   private boolean owned;
+  /** The message whose frames are arriving, and whether it is binary. */
+  private Buffer message;
+  private boolean binaryMessage;
+  /** Live messages waiting while a resume's replay is fetched (bounded by ws.max_backlog). */
+  private ArrayDeque<OutboundFrames> held;
 
   WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
     this.ws = ws;
@@ -67,9 +82,9 @@ final class WsConnection implements Subscriber {
       }
 
       @Override
-      public void write(String frame) {
+      public void write(Buffer frame) {
         try {
-          ws.writeTextMessage(frame);
+          writeText(frame);
         } catch (IllegalStateException socketClosed) {
           closed = true;
         }
@@ -91,8 +106,8 @@ final class WsConnection implements Subscriber {
       }
 
       @Override
-      public String gapNotice(long dropped) {
-        return new JsonObject().put("type", "gap").put("reason", "slow-client").put("dropped", dropped).encode();
+      public Buffer gapNotice(long dropped) {
+        return new JsonObject().put("type", "gap").put("reason", "slow-client").put("dropped", dropped).toBuffer();
       }
 
       @Override
@@ -115,25 +130,95 @@ final class WsConnection implements Subscriber {
     Vertx vertx = context.vertx();
     Future<Void> claimed = context.presence().claim(clientId, principal).onSuccess(v -> owned = true);
     processing = claimed;
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> error(null, "unsupported-frame", "binary frames are not supported: send JSON text"));
+    ws.frameHandler(this::onFrame);
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(this::onFrameError);
     return claimed
         .compose(v -> {
-          personal = vertx.eventBus().consumer(RealtimeAddresses.client(clientId), m -> onPersonal(m.body()));
+          if (!closed) {
+            context.byClientId().computeIfAbsent(clientId, id -> new java.util.LinkedHashSet<>()).add(this);
+          }
           return context.presence().connectionOf(clientId);
         })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
-            vertx.eventBus().publish(RealtimeAddresses.client(clientId), new JsonObject().put("replaced_by", connectionId));
+            vertx.eventBus().publish(RealtimeAddresses.CLIENTS,
+                new JsonObject().put("client_id", clientId).put("replaced_by", connectionId));
           }
-          return personal.completion();
+          return Future.<Void>succeededFuture();
         })
         .compose(v -> context.presence().connected(clientId, connectionId))
         .onSuccess(v -> sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode()));
   }
 
-  private void onPersonal(JsonObject message) {
+  /**
+   * A frame the socket could not take. Vert.x reports it here and then drops the TCP connection
+   * (the peer would see 1006), so the close frame with the reason goes out first: 1009 for a
+   * message over {@code ws.max_frame_bytes} (one frame, or fragments adding up; compressed ones are
+   * counted inflated), 1007 for a text frame that is not UTF-8, 1002 for other protocol errors.
+   */
+  private void onFrameError(Throwable error) {
+    if (closed) {
+      return;
+    }
+    if (error instanceof CorruptedWebSocketFrameException corrupt) {
+      log.debug("closing {}: {}", clientId, corrupt.getMessage());
+      ws.close((short) corrupt.closeStatus().code(), corrupt.closeStatus().reasonText());
+    } else if (error instanceof IllegalStateException && String.valueOf(error.getMessage()).contains("max message size")) {
+      ws.close((short) 1009, "message over " + context.settings().maxFrameBytes() + " bytes");
+    } else if (error instanceof DecoderException) {
+      ws.close((short) 1002, "protocol error");
+    } else {
+      log.debug("WebSocket {} failed: {}", clientId, error.toString());
+    }
+  }
+
+  /**
+   * Gathers a message from its frames (bounded by {@code ws.max_frame_bytes}: 1009 past it) and
+   * decodes it strictly (1007 when it is not UTF-8, where Vert.x would substitute characters).
+   */
+  private void onFrame(WebSocketFrame frame) {
+    if (closed || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+      return;
+    }
+    if (!frame.isContinuation()) {
+      binaryMessage = frame.isBinary();
+      message = null;
+    }
+    Buffer data = frame.binaryData();
+    int size = (message == null ? 0 : message.length()) + data.length();
+    if (size > context.settings().maxFrameBytes()) {
+      message = null;
+      ws.close((short) 1009, "message over " + context.settings().maxFrameBytes() + " bytes");
+      return;
+    }
+    if (message == null && frame.isFinal()) {
+      message = data;
+    } else {
+      message = message == null ? Buffer.buffer(size).appendBuffer(data) : message.appendBuffer(data);
+    }
+    if (!frame.isFinal()) {
+      return;
+    }
+    Buffer whole = message;
+    message = null;
+    if (binaryMessage) {
+      error(null, "unsupported-frame", "binary frames are not supported: send JSON text");
+      return;
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(whole.getBytes())).toString();
+    } catch (CharacterCodingException notUtf8) {
+      ws.close((short) 1007, "a text message must be UTF-8");
+      return;
+    }
+    onText(text);
+  }
+
+  void onPersonal(JsonObject message) {
     String replacedBy = message.getString("replaced_by");
     if (replacedBy != null) {
       if (!replacedBy.equals(connectionId)) {
@@ -180,12 +265,15 @@ final class WsConnection implements Subscriber {
         case "join_room" -> joinRoom(room(frame), ref);
         case "leave_room" -> leaveRoom(room(frame), ref, true);
         case "room_message" -> roomMessage(frame, ref);
+        case "consume" -> consume(frame, ref);
+        case "ack" -> settle(frame, ref, false);
+        case "nack" -> settle(frame, ref, true);
         case "ping" -> {
           sendFrame(withRef(new JsonObject().put("type", "pong"), ref));
           yield Future.succeededFuture();
         }
         default -> throw Problem.badRequest("unknown-type", "unknown frame type '" + TopicName.printable(type)
-            + "' (expected subscribe, unsubscribe, publish, join_room, leave_room, room_message, ping)");
+            + "' (expected subscribe, unsubscribe, publish, join_room, leave_room, room_message, consume, ack, nack, ping)");
       };
     } catch (Problem problem) {
       error(ref, problem.code(), problem.detail());
@@ -200,15 +288,66 @@ final class WsConnection implements Subscriber {
   private Future<Void> subscribe(JsonObject frame, Object ref) {
     List<TopicPattern> requested = topics(frame);
     requested.forEach(principal::requireSubscribe);
+    String cursor = frame.getValue("cursor") instanceof String c && !c.isBlank() ? c : null;
+    if (frame.getValue("cursor") != null && cursor == null) {
+      throw Problem.badRequest("malformed-frame", "\"cursor\" must be the cursor of the last event received");
+    }
     Set<TopicPattern> added = new LinkedHashSet<>(requested);
     added.removeAll(patterns);
     if (patterns.size() + added.size() > context.settings().maxTopics()) {
       throw Problem.badRequest("too-many-topics", "a connection subscribes to at most " + context.settings().maxTopics() + " patterns");
     }
     patterns.addAll(added);
+    if (cursor != null) {
+      held = held == null ? new ArrayDeque<>() : held; // live messages wait until the replay is written
+    }
     context.subscriptions().add(this, added);
     sendFrame(withRef(new JsonObject().put("type", "subscribed").put("topics", names(patterns)), ref));
-    return Future.succeededFuture();
+    if (cursor == null) {
+      return Future.succeededFuture();
+    }
+    JsonArray topics = new JsonArray();
+    requested.forEach(p -> topics.add(p.toString()));
+    return context.vertx().eventBus().<JsonObject>request(Addresses.TOPICS_HISTORY,
+            new JsonObject().put("after", cursor).put("topics", topics))
+        .onSuccess(reply -> replay(reply.body(), topics))
+        .onFailure(e -> {
+          sendFrame(new JsonObject().put("type", "gap").put("reason", "history-unavailable").put("topics", topics).encode());
+          releaseHeld(Set.of());
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  /**
+   * What the client missed since its cursor, from this node's history (the one SSE's Last-Event-ID
+   * reads), then the live messages that arrived meanwhile, none twice. A gap frame first when the
+   * history cannot fill the gap (too old, or a cursor of another node or run).
+   */
+  private void replay(JsonObject history, JsonArray topics) {
+    if (history.getBoolean("gap", false)) {
+      sendFrame(new JsonObject().put("type", "gap").put("reason", "history").put("topics", topics).encode());
+    }
+    Set<Long> replayed = new java.util.HashSet<>();
+    JsonArray events = history.getJsonArray("events", new JsonArray());
+    for (int i = 0; i < events.size(); i++) {
+      OutboundFrames frames = new OutboundFrames(TopicEvent.fromJson(events.getJsonObject(i)));
+      replayed.add(frames.sequence());
+      outbox.send(frames.websocket());
+    }
+    releaseHeld(replayed);
+  }
+
+  private void releaseHeld(Set<Long> replayed) {
+    ArrayDeque<OutboundFrames> waiting = held;
+    held = null;
+    if (waiting != null) {
+      for (OutboundFrames frames : waiting) {
+        if (!replayed.contains(frames.sequence())) {
+          outbox.send(frames.websocket());
+        }
+      }
+    }
   }
 
   private Future<Void> unsubscribe(JsonObject frame, Object ref) {
@@ -260,6 +399,80 @@ final class WsConnection implements Subscriber {
         })
         .<Void>mapEmpty()
         .otherwiseEmpty();
+  }
+
+  // ------------------------------------------------------------------ consumer groups
+
+  /** {@code {"type":"consume","group"}}: this connection becomes a consumer of the group (read rights on its source). */
+  private Future<Void> consume(JsonObject frame, Object ref) {
+    String group = frame.getValue("group") instanceof String g ? g : null;
+    if (group == null || group.isBlank()) {
+      throw Problem.badRequest("malformed-frame", "consume needs \"group\"");
+    }
+    if (groups.containsKey(group)) {
+      sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
+      return Future.succeededFuture();
+    }
+    if (groups.size() >= 16) {
+      throw Problem.badRequest("too-many-groups", "a connection consumes at most 16 groups");
+    }
+    GroupClient client = context.groups();
+    return client.authorize(principal, group).<Void>map(spec -> {
+      if (closed || groups.containsKey(group)) {
+        return null;
+      }
+      String consumerId = GroupClient.consumerId("ws", principal, clientId + ":" + connectionId.substring(0, 8));
+      GroupConsumer consumer = new GroupConsumer(context.vertx(), client, group, consumerId, "websocket",
+          deliveries -> sendFrame(new JsonObject().put("type", "deliveries").put("group", group).put("deliveries", deliveries).encode()),
+          problem -> error(null, problem.code(), "group " + group + ": " + problem.detail()));
+      groups.put(group, consumer);
+      sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
+      consumer.start();
+      return null;
+    }).recover(e -> {
+      Problem problem = Problem.from(e, "group " + group);
+      error(ref, problem.code(), problem.detail());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** {@code {"type":"ack","ids"}} / {@code {"type":"nack","ids","action","reason"}} ({@code group} when consuming several). */
+  private Future<Void> settle(JsonObject frame, Object ref, boolean nack) {
+    GroupConsumer consumer;
+    if (frame.getValue("group") instanceof String g) {
+      consumer = groups.get(g);
+    } else {
+      consumer = groups.size() == 1 ? groups.values().iterator().next() : null;
+    }
+    if (consumer == null) {
+      throw Problem.badRequest("not-consuming", groups.isEmpty() ? "send consume {group} first"
+          : "this connection consumes several groups: name the \"group\"");
+    }
+    if (!(frame.getValue("ids") instanceof JsonArray ids) || ids.isEmpty()) {
+      throw Problem.badRequest("invalid-ids", "\"ids\" must be a non-empty list of delivery ids");
+    }
+    String action = nack ? (frame.getValue("action") instanceof String a ? a : "retry") : null;
+    // Not awaited: acks flow while the next frames are read (the coordinator applies them in order).
+    consumer.settle(ids, action, frame.getValue("reason"))
+        .onSuccess(reply -> {
+          if (ref != null) {
+            sendFrame(withRef(new JsonObject().put("type", nack ? "nacked" : "acked").put("group", consumer.group())
+                .put("ids", ids), ref));
+          }
+        })
+        .onFailure(e -> {
+          Problem problem = Problem.from(e, "group " + consumer.group());
+          JsonObject error = new JsonObject().put("type", "error").put("code", problem.code()).put("message", problem.detail())
+              .put("group", consumer.group());
+          JsonObject extra = problem.toJson();
+          for (String field : new String[] {"unknown", "foreign"}) {
+            if (extra.getValue(field) != null) {
+              error.put(field, extra.getValue(field));
+            }
+          }
+          sendFrame(withRef(error, ref));
+        });
+    return Future.succeededFuture();
   }
 
   private static String room(JsonObject frame) {
@@ -324,11 +537,37 @@ final class WsConnection implements Subscriber {
 
   @Override
   public void deliver(TopicEvent event, OutboundFrames frames) {
+    if (held != null) {
+      if (held.size() >= context.settings().maxBacklog()) {
+        held.removeFirst();
+        outbox.droppedElsewhere();
+      }
+      held.addLast(frames);
+      return;
+    }
     outbox.send(frames.websocket());
   }
 
   void sendFrame(String text) {
-    outbox.send(text);
+    outbox.send(Buffer.buffer(text));
+  }
+
+  /** A frame encoded once for every connection it goes to (a topic message, a room message). */
+  void sendFrame(Buffer utf8) {
+    outbox.send(utf8);
+  }
+
+  /**
+   * Writes UTF-8 text as one text frame, the same bytes for every socket: Vert.x's
+   * {@code writeTextMessage(String)} would encode the string again for each one. Frames over the
+   * frame size limit go through it, to be split as before.
+   */
+  private void writeText(Buffer utf8) {
+    if (utf8.length() > context.settings().maxFrameBytes()) {
+      ws.writeTextMessage(utf8.toString());
+      return;
+    }
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, ((BufferInternal) utf8).getByteBuf(), true));
   }
 
   private static String withRef(JsonObject frame, Object ref) {
@@ -374,12 +613,15 @@ final class WsConnection implements Subscriber {
     }
     closed = true;
     outbox.close();
+    groups.values().forEach(GroupConsumer::close);
+    groups.clear();
     context.subscriptions().remove(this, patterns);
     for (String room : List.copyOf(rooms)) {
       leaveRoom(room, null, false);
     }
-    if (personal != null) {
-      personal.unregister();
+    java.util.Set<WsConnection> local = context.byClientId().get(clientId);
+    if (local != null && local.remove(this) && local.isEmpty()) {
+      context.byClientId().remove(clientId);
     }
     if (owned) {
       context.presence().disconnected(clientId, connectionId);

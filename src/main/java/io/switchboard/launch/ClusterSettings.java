@@ -1,6 +1,10 @@
 package io.switchboard.launch;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.InterfacesConfig;
 import com.hazelcast.config.TcpIpConfig;
 import com.hazelcast.config.XmlConfigBuilder;
@@ -57,6 +61,11 @@ public final class ClusterSettings {
       }
       throw new LaunchException("conf/cluster.xml: " + e.getMessage());
     }
+    // The queue publish dedupe window (ids confirmed within rabbitmq.dedupe_window_ms): bounded per node.
+    Object maxIds = conf.getJsonObject("rabbitmq", new JsonObject()).getValue("dedupe_max_ids");
+    config.addMapConfig(new MapConfig("switchboard.queue.dedupe").setEvictionConfig(new EvictionConfig()
+        .setEvictionPolicy(EvictionPolicy.LRU).setMaxSizePolicy(MaxSizePolicy.PER_NODE)
+        .setSize(maxIds instanceof Integer n && n > 0 ? n : 100_000)));
     JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
     JsonArray members = cluster.getJsonArray("members", new JsonArray());
     if (!members.isEmpty()) {

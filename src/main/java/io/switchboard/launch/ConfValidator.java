@@ -1,5 +1,7 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
 import io.switchboard.gateway.security.Security;
@@ -8,6 +10,8 @@ import java.util.List;
 
 /** Checks the fields every node reads, so a typo stops start-up with the file and the field named. */
 final class ConfValidator {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConfValidator.class);
 
   private ConfValidator() {}
 
@@ -68,6 +72,39 @@ final class ConfValidator {
             + " for its listeners: " + e);
       }
     }
+  }
+
+  /**
+   * Every field of every verticle that will run, on the configuration it will receive (its
+   * descriptor's merged over the global one), through that verticle's {@link Configured} schema,
+   * before anything is deployed. A refusal names the configuration, the descriptor, the field's path
+   * and what it must be.
+   */
+  static List<String> requireValidSettings(String confSource, JsonObject conf, List<VerticleDescriptor> verticles) {
+    java.util.Set<String> warned = new java.util.LinkedHashSet<>();
+    for (VerticleDescriptor d : verticles) {
+      if (!d.enabledWith(conf) || !Configured.class.isAssignableFrom(d.mainClass())) {
+        continue;
+      }
+      try {
+        Configured configured = (Configured) d.mainClass().getDeclaredConstructor().newInstance();
+        ConfigSchema schema = configured.configSchema();
+        JsonObject config = d.configFor(conf);
+        schema.check(config);
+        for (String unknown : schema.unknownFields(config)) {
+          if (warned.add(unknown)) {
+            log.warn("{}: field \"{}\" is no setting of {} or any verticle reading that section: ignored (a typo?)",
+                confSource, unknown, d.name());
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        throw new LaunchException(confSource + " (for " + d.name() + ", " + d.source() + "): " + e.getMessage());
+      } catch (ReflectiveOperationException e) {
+        throw new LaunchException(d.name() + " (" + d.source() + "): cannot ask " + d.mainClass().getName()
+            + " for its configuration schema: " + e);
+      }
+    }
+    return List.copyOf(warned);
   }
 
   private static void requireString(String source, String field, Object value) {

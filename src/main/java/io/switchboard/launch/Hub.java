@@ -1,6 +1,8 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.Addresses;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -48,12 +50,14 @@ public final class Hub {
           hub.directory = new NodeDirectory(vertx, conf, names);
           return hub.directory.start();
         })
+        // Everything listens now: what waited for the whole node (queue consumers) starts.
+        .onSuccess(v -> vertx.eventBus().publish(Addresses.HUB_STARTED, new JsonObject(), new DeliveryOptions().setLocalOnly(true)))
         .map(hub)
         .recover(failure -> hub.stop().transform(ignored -> Future.failedFuture(failure)));
   }
 
   private Future<Void> deploy(VerticleDescriptor d, JsonObject conf, JsonArray readyChecks) {
-    JsonObject config = d.configFor(conf).put("ready_checks", readyChecks.copy());
+    JsonObject config = d.configFor(conf).put("ready_checks", readyChecks.copy()).put(Addresses.AWAIT_HUB_STARTED, true);
     long started = System.nanoTime();
     return vertx.deployVerticle(d.mainClass(), new DeploymentOptions().setInstances(d.instances()).setConfig(config))
         .map(id -> {

@@ -47,10 +47,12 @@ public final class HubSettings {
   /** Loads everything from the working directory, falling back to the defaults packaged in the jar. */
   public static HubSettings load(LaunchOptions options, Map<String, String> env, Path workDir) {
     JsonObject conf = builtInConf();
+    String confSource = "the built-in configuration";
     Path confFile = options.conf() != null ? workDir.resolve(options.conf()) : workDir.resolve("conf/switchboard.json");
     if (options.conf() != null || Files.isRegularFile(confFile)) {
       String source = options.conf() != null ? options.conf().toString() : "conf/switchboard.json";
       conf.mergeIn(readJson(source, confFile), true);
+      confSource = source;
       ConfValidator.validate(source, conf);
     }
     EnvOverrides.apply(env, conf);
@@ -70,6 +72,8 @@ public final class HubSettings {
       throw new LaunchException(verticleDir + ": no verticle descriptors (*.json) found");
     }
     ConfValidator.requirePublicBindRule(conf, verticles);
+    ConfValidator.requireValidSettings(env.keySet().stream().anyMatch(k -> k.startsWith("SWITCHBOARD_"))
+        ? confSource + " with the environment's overrides" : confSource, conf, verticles);
     return new HubSettings(conf, verticles);
   }
 

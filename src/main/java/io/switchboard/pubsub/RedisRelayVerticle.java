@@ -1,5 +1,7 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
 import io.switchboard.core.TopicEvent;
@@ -35,7 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p>Redis going away is expected: the connections come back with backoff, outbound messages wait
  * in a bounded buffer meanwhile, and {@code GET /ready} reports Redis down until they are back.
  */
-public final class RedisRelayVerticle extends VerticleBase {
+public final class RedisRelayVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().parsedBy(RedisRelaySettings::from);
+  }
+
 
   /** The origin of topic messages that came from Redis. */
   static final String ORIGIN = "redis";

@@ -52,6 +52,31 @@ final class TopicHistory {
     };
   }
 
+  /**
+   * An erasure: removes the entries of those event ids, or whose subject is one of those streams.
+   * A resume simply no longer finds them (they are not a gap: nothing to fetch elsewhere).
+   *
+   * @return how many entries went
+   */
+  int erase(java.util.Set<String> ids, java.util.Set<String> subjects) {
+    int removed = 0;
+    for (Ring ring : topics.values()) {
+      int before = ring.entries.size();
+      ring.entries.removeIf(entry -> ids.contains(entry.event().id()) || (!subjects.isEmpty() && subjectOf(entry.event()) != null
+          && subjects.contains(subjectOf(entry.event()))));
+      removed += before - ring.entries.size();
+    }
+    return removed;
+  }
+
+  private static String subjectOf(TopicEvent event) {
+    try {
+      return new io.vertx.core.json.JsonObject(event.event()).getString("subject");
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   void add(long sequence, long now, TopicEvent event) {
     if (maxPerTopic == 0) {
       forgottenTopicsUpTo = sequence;

@@ -1,5 +1,7 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
@@ -32,7 +34,16 @@ import java.util.List;
  * <p>Every instance accepts publishes; exactly one instance per node is the sequencer, so all
  * connections of a node share one delivery order and one resume cursor space.
  */
-public final class TopicRouterVerticle extends VerticleBase {
+public final class TopicRouterVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().object("topics.history")
+        .integer("topics.history.max_count", 0, Integer.MAX_VALUE).integer("topics.history.max_age_ms", 0, Long.MAX_VALUE)
+        .integer("topics.history.max_topics", 1, Integer.MAX_VALUE)
+        .closed("topics.history");
+  }
+
 
   /** Cluster-wide: each node's sequencer receives every accepted message once. */
   static final String FANOUT = "switchboard.topics.fanout";
@@ -77,6 +88,7 @@ public final class TopicRouterVerticle extends VerticleBase {
       epoch = Long.toString(System.currentTimeMillis(), 36);
       registrations.add(eventBus.<TopicEvent>consumer(FANOUT, m -> order(m.body())).completion());
       registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_HISTORY, this::replay).completion());
+      registrations.add(eventBus.<JsonObject>consumer(Addresses.TOPICS_ERASE, this::erase).completion());
     }
     return Future.all(registrations);
   }
@@ -149,6 +161,19 @@ public final class TopicRouterVerticle extends VerticleBase {
     TopicEvent ordered = event.withCursor(epoch + "-" + next);
     history.add(next, System.currentTimeMillis(), ordered);
     eventBus.publish(Addresses.TOPICS_DELIVER, ordered, LOCAL);
+  }
+
+  /** An erasure reaches every node's history (published); each tells the coordinator what it removed. */
+  private void erase(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    java.util.Set<String> streams = new java.util.HashSet<>();
+    body.getJsonArray("event_ids", new JsonArray()).forEach(id -> ids.add(String.valueOf(id)));
+    body.getJsonArray("streams", new JsonArray()).forEach(s -> streams.add(String.valueOf(s)));
+    int removed = history.erase(ids, streams);
+    if (body.getValue("reply_to") instanceof String replyTo) {
+      eventBus.send(replyTo, new JsonObject().put("node", source.substring("/switchboard/".length())).put("removed", removed));
+    }
   }
 
   private void replay(Message<JsonObject> message) {

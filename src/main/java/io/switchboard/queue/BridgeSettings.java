@@ -12,7 +12,7 @@ import java.util.Map;
 /** The {@code rabbitmq} section of the configuration, checked once at start. */
 record BridgeSettings(String uri, String nodeId, Map<String, QueueSpec> queues, long reconnectInitialMs,
                       long reconnectMaxMs, long confirmTimeoutMs, int maxInFlight, long maxDelayMs,
-                      String topicExchange, List<TopicPattern> topicPatterns) {
+                      String topicExchange, List<TopicPattern> topicPatterns, long dedupeWindowMs, int dedupeMaxIds) {
 
   static BridgeSettings from(JsonObject conf) {
     JsonObject section = conf.getJsonObject("rabbitmq", new JsonObject());
@@ -44,7 +44,13 @@ record BridgeSettings(String uri, String nodeId, Map<String, QueueSpec> queues, 
     String exchange = topics.getString("exchange", "switchboard.topics");
     return new BridgeSettings(section.getString("uri"), conf.getJsonObject("node").getString("id"), Map.copyOf(queues),
         initial, max, intOr(section, "confirm_timeout_ms", 10_000, at), (int) intOr(section, "max_in_flight", 10_000, at),
-        intOr(section, "max_delay_ms", 86_400_000, at), exchange, List.copyOf(patterns));
+        intOr(section, "max_delay_ms", 86_400_000, at), exchange, List.copyOf(patterns),
+        dedupeWindow(section, at), (int) intOr(section, "dedupe_max_ids", 100_000, at));
+  }
+
+  private static long dedupeWindow(JsonObject section, String at) {
+    Integer window = QueueSpec.optionalInt(section, "dedupe_window_ms", 0, 86_400_000, at);
+    return window == null ? 300_000 : window;
   }
 
   QueueSpec queue(String name) {

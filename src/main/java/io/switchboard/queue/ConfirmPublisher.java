@@ -38,6 +38,15 @@ final class ConfirmPublisher {
                   byte[] body, String queue, long delayMs, QueueMeters meters) {}
 
   private static final Logger log = LoggerFactory.getLogger(ConfirmPublisher.class);
+  /** What a publisher does after a 503 whose outcome is unknown. */
+  static final String RETRY_SAME_ID = "It may have been stored: publish again with the same id (a message confirmed "
+      + "within rabbitmq.dedupe_window_ms is answered 202 with \"repeated\": true and not sent again)";
+  private static final String UNROUTABLE = "RabbitMQ could not route the message to queue '";
+
+  /** Whether a publish failed because no queue took the (mandatory) message: it was not stored anywhere. */
+  static boolean unroutable(Throwable failure) {
+    return failure instanceof Problem p && p.detail() != null && p.detail().startsWith(UNROUTABLE);
+  }
 
   private final Vertx vertx;
   private final RabbitLink link;
@@ -161,7 +170,7 @@ final class ConfirmPublisher {
         if (message.meters() != null) {
           message.meters().nacked.increment();
         }
-        promise.tryFail(Problem.unavailable(reason));
+        promise.tryFail(Problem.unavailable(reason).outcomeUnknown(RETRY_SAME_ID));
       });
     }
   }
@@ -259,7 +268,7 @@ final class ConfirmPublisher {
       for (Pending p : pending.values()) {
         Outgoing m = p.message;
         if (routingKey.equals(m.routingKey()) && Objects.equals(properties.getMessageId(), m.properties().getMessageId())) {
-          p.returned = "RabbitMQ could not route the message to queue '" + routingKey + "' (" + replyText
+          p.returned = UNROUTABLE + routingKey + "' (" + replyText
               + "): does the queue still exist?";
         }
       }

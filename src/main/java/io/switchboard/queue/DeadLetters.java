@@ -105,6 +105,78 @@ final class DeadLetters {
     });
   }
 
+  /**
+   * Removes from every queue's DLQ the letters that carry erased data ({@code {"queues": {name: n},
+   * "failed": {name: reason}}}). RabbitMQ cannot delete one message, so the letters there now are
+   * taken with manual acks; those to keep are published again to the DLQ and confirmed before any
+   * taken letter is acked. A hub that dies mid-way leaves the unacked letters in the DLQ (at worst a
+   * kept letter twice), never loses one.
+   */
+  Future<JsonObject> erase(Collection<QueueSpec> specs, ErasedMessages erased) {
+    return withChannel(first -> {
+      Channel channel = first;
+      JsonObject removed = new JsonObject();
+      JsonObject failed = new JsonObject();
+      for (QueueSpec spec : specs) {
+        try {
+          removed.put(spec.name(), eraseIn(channel, spec.deadLetterQueue(), erased));
+        } catch (Exception e) {
+          failed.put(spec.name(), e instanceof Problem p ? p.detail() : e instanceof TimeoutException
+              ? "RabbitMQ did not confirm the kept letters in time; nothing was removed from this batch"
+              : RabbitLink.describe(e));
+          if (channel.isOpen()) {
+            channel.abort(); // unacked letters go back to the DLQ
+          }
+          channel = channel.getConnection().createChannel();
+        }
+      }
+      if (channel != first && channel.isOpen()) {
+        channel.abort();
+      }
+      JsonObject answer = new JsonObject().put("queues", removed);
+      return failed.isEmpty() ? answer : answer.put("failed", failed);
+    });
+  }
+
+  private int eraseIn(Channel channel, String dlq, ErasedMessages erased) throws Exception {
+    channel.confirmSelect();
+    java.util.concurrent.atomic.AtomicReference<String> returned = new java.util.concurrent.atomic.AtomicReference<>();
+    channel.addReturnListener(r -> returned.set(r.getReplyText()));
+    int available = channel.queueDeclarePassive(dlq).getMessageCount();
+    int seen = 0;
+    int removed = 0;
+    while (seen < available) {
+      long lastTag = -1;
+      int batch = 0;
+      while (batch < BATCH && seen + batch < available) {
+        GetResponse letter = channel.basicGet(dlq, false);
+        if (letter == null) {
+          break;
+        }
+        if (erased.matches(letter.getProps(), letter.getBody())) {
+          removed++;
+        } else {
+          // Same properties (its x-death and failure headers too), at the DLQ's tail.
+          channel.basicPublish("", dlq, true, letter.getProps(), letter.getBody());
+        }
+        lastTag = letter.getEnvelope().getDeliveryTag();
+        batch++;
+      }
+      if (batch == 0) {
+        break;
+      }
+      channel.waitForConfirmsOrDie(confirmTimeoutMs);
+      if (returned.get() != null) {
+        // A kept letter found no queue (the DLQ went meanwhile): ack nothing of this batch.
+        throw Problem.unavailable("RabbitMQ could not route a kept letter back to '" + dlq + "' (" + returned.get()
+            + "); this batch stays as it was");
+      }
+      channel.basicAck(lastTag, true);
+      seen += batch;
+    }
+    return removed;
+  }
+
   private interface ChannelWork<T> {
     T run(Channel channel) throws Exception;
   }

@@ -1,5 +1,7 @@
 package io.switchboard.queue;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
 import com.rabbitmq.client.ConnectionFactory;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
@@ -8,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +25,13 @@ import org.slf4j.LoggerFactory;
  * topics. Each instance has two connections, one to publish and one to consume, so a broker that
  * throttles publishers never holds up the acks that would relieve it.
  */
-public final class QueueBridgeVerticle extends VerticleBase {
+public final class QueueBridgeVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().parsedBy(BridgeSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(QueueBridgeVerticle.class);
 
@@ -35,6 +44,8 @@ public final class QueueBridgeVerticle extends VerticleBase {
   private TopicForwarder forwarder;
   private final Map<String, QueueMeters> meters = new HashMap<>();
   private volatile Boolean delayPlugin;
+  private boolean stopping;
+  private DedupeWindow dedupe;
 
   @Override
   public Future<?> start() {
@@ -44,6 +55,7 @@ public final class QueueBridgeVerticle extends VerticleBase {
       return Future.failedFuture(e.getMessage());
     }
     source = "/switchboard/" + settings.nodeId();
+    dedupe = new DedupeWindow(vertx, settings.dedupeWindowMs(), settings.dedupeMaxIds());
     settings.queues().keySet().forEach(name -> meters.put(name, new QueueMeters(name)));
     ConnectionFactory probeFactory = RabbitLink.factory(settings, "probe");
 
@@ -84,12 +96,28 @@ public final class QueueBridgeVerticle extends VerticleBase {
         m -> answer(m, spec -> deadLetters.inspect(spec))).completion());
     ready.add(eb.<JsonObject>localConsumer(Addresses.QUEUE_REQUEUE,
         m -> answer(m, spec -> deadLetters.requeue(spec))).completion());
+    // Not node-local: the dead-letter queues are shared, any node's bridge can erase from them.
+    ready.add(eb.<JsonObject>consumer(Addresses.QUEUE_ERASE, this::erase).completion());
     ready.add(eb.localConsumer(Addresses.ready("rabbitmq"), this::readiness).completion());
     ready.add(forwarder.start());
     // The publish link first: it declares the topology the consumers then find in place.
-    return Future.all(ready)
-        .compose(v -> publishLink.start())
-        .compose(v -> consumeLink == null ? Future.succeededFuture() : consumeLink.start());
+    Future<?> published = Future.all(ready).compose(v -> publishLink.start());
+    if (consumeLink == null) {
+      return published;
+    }
+    if (!config().getBoolean(Addresses.AWAIT_HUB_STARTED, false)) {
+      return published.compose(v -> consumeLink.start());
+    }
+    // Launched with the rest of the node: consume only once the gateway and the bridges listen, so
+    // a delivery due at start does not find its handler (a TCP or SockJS client) not yet connected.
+    MessageConsumer<JsonObject> started = eb.localConsumer(Addresses.HUB_STARTED);
+    started.handler(m -> {
+      started.unregister();
+      if (!stopping) {
+        consumeLink.start();
+      }
+    });
+    return published.compose(v -> started.completion());
   }
 
   private synchronized boolean detectDelayPlugin(ConnectionFactory probeFactory) {
@@ -106,6 +134,7 @@ public final class QueueBridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (forwarder != null) {
       forwarder.stop();
     }
@@ -136,14 +165,28 @@ public final class QueueBridgeVerticle extends VerticleBase {
       if (!(body.getValue("event") instanceof JsonObject event)) {
         throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
       }
+      // Only an id the publisher chose can come again; a generated one is new by construction.
+      boolean givenId = event.getValue("id") instanceof String given && !given.isEmpty() && dedupe.enabled();
       Envelope envelope = Envelope.of(event, source);
       PublishOptions options = PublishOptions.from(body, spec, settings.maxDelayMs());
       ConfirmPublisher.Outgoing outgoing = new ConfirmPublisher.Outgoing("", spec.name(), true,
           AmqpMessages.properties(envelope, options.replyTo(), options.priority(), options.ttlMs(), options.headers()),
           AmqpMessages.body(envelope), spec.name(), options.delayMs(), meters.get(spec.name()));
-      publisher.publish(outgoing).onComplete(ar -> {
+      JsonObject accepted = new JsonObject().put("id", envelope.id()).put("queue", spec.name());
+      Future<Boolean> repeated = givenId ? dedupe.seen(spec.name(), envelope.id()) : Future.succeededFuture(false);
+      repeated.compose(seen -> {
+        if (seen) {
+          return Future.succeededFuture(accepted.copy().put("repeated", true));
+        }
+        return publisher.publish(outgoing).map(v -> {
+          if (givenId) {
+            dedupe.confirmed(spec.name(), envelope.id());
+          }
+          return accepted;
+        });
+      }).onComplete(ar -> {
         if (ar.succeeded()) {
-          message.reply(new JsonObject().put("id", envelope.id()).put("queue", spec.name()));
+          message.reply(ar.result());
         } else {
           Problem.from(ar.cause(), Addresses.QUEUE_PUBLISH).failReply(message);
         }
@@ -171,6 +214,21 @@ public final class QueueBridgeVerticle extends VerticleBase {
     } catch (Problem problem) {
       problem.failReply(message);
     }
+  }
+
+  private void erase(Message<JsonObject> message) {
+    ErasedMessages erased = new ErasedMessages(message.body() == null ? new JsonObject() : message.body());
+    if (erased.isEmpty()) {
+      message.reply(new JsonObject().put("queues", new JsonObject()));
+      return;
+    }
+    deadLetters.erase(settings.queues().values(), erased).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        Problem.from(ar.cause(), Addresses.QUEUE_ERASE).failReply(message);
+      }
+    });
   }
 
   private void readiness(Message<Object> message) {

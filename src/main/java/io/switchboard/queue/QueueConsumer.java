@@ -9,6 +9,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
+import io.switchboard.core.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class QueueConsumer {
 
   private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
+  private final RateLimitedLog lostReplies = new RateLimitedLog(log, 60_000);
+  private final RateLimitedLog noHandlerLog = new RateLimitedLog(log, 60_000);
 
   private final Vertx vertx;
   private final QueueSpec spec;
@@ -158,9 +161,19 @@ final class QueueConsumer {
       }
       Object body = reply.body();
       // RPC: the answer goes to reply_to with the request's correlation id before the request is acked.
-      return publisher.publish(new ConfirmPublisher.Outgoing("", p.getReplyTo(), false,
-          AmqpMessages.reply(p, body), AmqpMessages.replyBody(body), null, 0, null));
+      // Mandatory, so a reply_to no queue answers to is seen (and counted) rather than vanishing.
+      return publisher.publish(new ConfirmPublisher.Outgoing("", p.getReplyTo(), true,
+          AmqpMessages.reply(p, body), AmqpMessages.replyBody(body), null, 0, null))
+          .recover(e -> ConfirmPublisher.unroutable(e) ? replyLost(p) : Future.failedFuture(e));
     });
+  }
+
+  /** The handler did its work; a retry would not create the reply queue: count, log, and ack the request. */
+  private Future<Void> replyLost(AMQP.BasicProperties p) {
+    meters.repliesUnroutable.increment();
+    lostReplies.warn("queue " + spec.name() + ": the RPC reply to message " + p.getMessageId() + " was dropped: its reply_to '"
+        + p.getReplyTo() + "' is no queue (switchboard_queue_rpc_replies_unroutable_total counts them)");
+    return Future.succeededFuture();
   }
 
   private Future<Void> feedTopic(JsonObject event) {
@@ -171,27 +184,42 @@ final class QueueConsumer {
   private void failed(Delivery d, Throwable failure) {
     int count = AmqpMessages.retryCount(d.properties);
     String error = describe(failure);
-    if (spec.topic() != null && failure instanceof ReplyException reply && reply.failureCode() >= 400 && reply.failureCode() < 500) {
-      deadLetter(d, error, count); // the router said the event is invalid: trying again changes nothing
+    // x-retry-count on the way out counts the attempts made, this one included.
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      // Not delivered (no handler yet: a restart, a worker reconnecting): again after the back-off, no attempt spent.
+      meters.noHandler.increment();
+      noHandlerLog.warn("queue " + spec.name() + ": " + error + "; its messages go back after the back-off without "
+          + "counting an attempt (switchboard_queue_no_handler_total counts them)");
+      move(d, spec.name(), AmqpMessages.failed(d.properties, count, error), spec.backoffMs(count + 1), meters.noHandler, false);
+    } else if (spec.topic() != null && failure instanceof ReplyException reply && reply.failureCode() >= 400 && reply.failureCode() < 500) {
+      deadLetter(d, error, count + 1); // the router said the event is invalid: trying again changes nothing
     } else if (count >= spec.maxRetries()) {
-      deadLetter(d, error, count);
+      deadLetter(d, error, count + 1);
     } else {
       long backoff = spec.backoffMs(count + 1);
       move(d, spec.name(), AmqpMessages.failed(d.properties, count + 1, error), backoff, meters.retried);
     }
   }
 
-  private void deadLetter(Delivery d, String error, int count) {
+  /** {@code attempts}: how many times a handler was tried (0 for a message that is not JSON at all). */
+  private void deadLetter(Delivery d, String error, int attempts) {
     log.debug("dead-lettering a message of {}: {}", spec.name(), error);
-    move(d, spec.deadLetterQueue(), AmqpMessages.failed(d.properties, count, error), 0, meters.deadLettered);
+    move(d, spec.deadLetterQueue(), AmqpMessages.failed(d.properties, attempts, error), 0, meters.deadLettered);
   }
 
   /** Republishes a copy (confirmed) and only then acks the original: a crash between the two duplicates, never loses. */
   private void move(Delivery d, String queue, AMQP.BasicProperties properties, long delayMs,
                     io.micrometer.core.instrument.Counter counter) {
+    move(d, queue, properties, delayMs, counter, true);
+  }
+
+  private void move(Delivery d, String queue, AMQP.BasicProperties properties, long delayMs,
+                    io.micrometer.core.instrument.Counter counter, boolean count) {
     publisher.publish(new ConfirmPublisher.Outgoing("", queue, true, properties, d.body, spec.name(), delayMs, meters))
         .onSuccess(v -> {
-          counter.increment();
+          if (count) {
+            counter.increment();
+          }
           ack(d);
         })
         .onFailure(e -> {

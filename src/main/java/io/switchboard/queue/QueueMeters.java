@@ -18,6 +18,8 @@ final class QueueMeters {
   final Counter acked;
   final Counter retried;
   final Counter deadLettered;
+  final Counter noHandler;
+  final Counter repliesUnroutable;
   final Timer confirmLatency;
 
   QueueMeters(String queue) {
@@ -29,6 +31,10 @@ final class QueueMeters {
     acked = counter(registry, "acked", "Deliveries acknowledged after their handler succeeded (or they were moved on)", queue);
     retried = counter(registry, "retried", "Deliveries that failed and were scheduled for another attempt", queue);
     deadLettered = counter(registry, "dead_lettered", "Deliveries moved to the dead-letter queue", queue);
+    noHandler = counter(registry, "no_handler", "Deliveries no handler was registered for: requeued after the back-off, "
+        + "no attempt counted", queue);
+    repliesUnroutable = counter(registry, "rpc.replies.unroutable", "RPC replies dropped: their reply_to queue does not exist",
+        queue);
     confirmLatency = Timer.builder("switchboard.queue.confirm.latency")
         .description("From handing a message to RabbitMQ to its publisher confirm")
         .tag("queue", queue)

@@ -179,7 +179,7 @@ final class DeliveryStore {
         JsonArray attemptList = new JsonArray();
         for (Row a : list) {
           attemptList.add(new JsonObject().put("id", a.getString(0)).put("attempted_at", Endpoint.time(a.getLong(1)))
-              .put("outcome", a.getString(2)).put("http_status", a.getInteger(3)).put("latency_ms", a.getInteger(4))
+              .put("outcome", attemptOutcome(a.getString(2))).put("http_status", a.getInteger(3)).put("latency_ms", a.getInteger(4))
               .put("response", a.getString(5)).put("error", a.getString(6)));
         }
         return out.put("attempt_list", attemptList);
@@ -280,5 +280,10 @@ final class DeliveryStore {
 
   static Problem notFound(String deliveryId) {
     return new Problem(404, "delivery-not-found", "Not found", "this endpoint has no delivery '" + deliveryId + "'");
+  }
+
+  /** An attempt's outcome, in the words deliveries and metrics use (rows written before 0.2 say "succeeded"). */
+  static String attemptOutcome(String stored) {
+    return "succeeded".equals(stored) ? DELIVERED : stored;
   }
 }

@@ -16,7 +16,12 @@ import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.ext.web.codec.spi.BodyStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -76,25 +81,51 @@ final class HttpPoster {
         // The request's own timeout restarts with every byte; this bounds the whole attempt.
         .timeout(connectTimeoutMs + (long) requestTimeoutMs, TimeUnit.MILLISECONDS)
         .map(response -> result(response, started))
-        .otherwise(e -> Result.failed(millisSince(started), describe(e)));
+        .otherwise(e -> Result.failed(millisSince(started), describe(e, millisSince(started))));
   }
 
   private Result result(HttpResponse<String> response, long started) {
     int status = response.statusCode();
     boolean success = status >= 200 && status < 300;
-    long retryAfter = 0;
-    if (status == 429 || status == 503) {
-      String header = response.getHeader("Retry-After");
-      if (header != null && header.trim().matches("\\d{1,9}")) {
-        retryAfter = Long.parseLong(header.trim()) * 1000;
-      }
-    }
+    long retryAfter = status == 429 || status == 503 ? retryAfterMs(response.getHeader("Retry-After"), System.currentTimeMillis()) : 0;
     return new Result(success, status, millisSince(started), response.body(), success ? null : "HTTP " + status, retryAfter);
   }
 
-  private String describe(Throwable e) {
+  /**
+   * A Retry-After (RFC 9110 10.2.3) in milliseconds from {@code nowMs}: delay-seconds or an
+   * HTTP-date (IMF-fixdate, and the obsolete RFC 850 and asctime forms); 0 when absent, past or unreadable.
+   */
+  static long retryAfterMs(String header, long nowMs) {
+    if (header == null || header.isBlank()) {
+      return 0;
+    }
+    String value = header.trim();
+    if (value.matches("\\d{1,9}")) {
+      return Long.parseLong(value) * 1000;
+    }
+    for (DateTimeFormatter format : HTTP_DATES) {
+      try {
+        return Math.max(0, ZonedDateTime.parse(value, format).toInstant().toEpochMilli() - nowMs);
+      } catch (DateTimeParseException ignored) {
+        // the next form
+      }
+    }
+    return 0;
+  }
+
+  private static final List<DateTimeFormatter> HTTP_DATES = List.of(DateTimeFormatter.RFC_1123_DATE_TIME,
+      DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss zzz", Locale.US),
+      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC));
+
+  private String describe(Throwable e, int elapsedMs) {
+    if (e instanceof io.netty.channel.ConnectTimeoutException) {
+      return "no connection within " + connectTimeoutMs + " ms";
+    }
     if (e instanceof TimeoutException || e instanceof io.netty.handler.timeout.TimeoutException) {
-      return "no answer within " + (connectTimeoutMs + requestTimeoutMs) + " ms";
+      // The request's own timeout (silence for request_timeout_ms) ends most; the whole-attempt bound the rest.
+      return elapsedMs < connectTimeoutMs + requestTimeoutMs
+          ? "no answer within " + requestTimeoutMs + " ms"
+          : "no complete answer within " + (connectTimeoutMs + requestTimeoutMs) + " ms";
     }
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message.lines().findFirst().orElse(""));

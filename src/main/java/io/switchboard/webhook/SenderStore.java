@@ -98,7 +98,7 @@ final class SenderStore {
         Claimed d = a.delivery();
         boolean delivered = DeliveryStore.DELIVERED.equals(a.status());
         attempts.add(Tuple.of(Ids.next(Ids.ATTEMPT, a.attemptedAt()), d.id(), d.endpointId(), a.attemptedAt(),
-            delivered ? "succeeded" : "failed", a.httpStatus(), a.latencyMs(), a.excerpt(), a.error(), sender));
+            delivered ? DeliveryStore.DELIVERED : "failed", a.httpStatus(), a.latencyMs(), a.excerpt(), a.error(), sender));
         updates.add(Tuple.of(a.status(), a.scheduleStep(), a.nextAttemptAt(), a.attemptedAt(), a.httpStatus(), a.latencyMs(),
             a.error(), delivered ? (Long) (a.attemptedAt() + a.latencyMs()) : null, now, d.id(), d.claim()));
       } else if (outcome instanceof Outcome.Released r) {

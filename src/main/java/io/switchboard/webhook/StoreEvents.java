@@ -20,6 +20,11 @@ final class StoreEvents {
         .put("datacontenttype", "application/json").put("data", event.getValue("data"))
         .put("dataversion", event.getValue("dataversion")).put("position", event.getValue("position"))
         .put("streamversion", event.getValue("version"));
+    // A delete's marker (stream $deleted) is about the stream it deleted, as on its category's topic.
+    if (io.switchboard.core.Addresses.STREAM_DELETED_TYPE.equals(event.getString("type")) && "$deleted".equals(event.getString("stream"))
+        && event.getValue("data") instanceof JsonObject data && data.getValue("stream") instanceof String deleted) {
+      out.put("subject", deleted);
+    }
     for (String carried : new String[] {"correlationid", "causationid"}) {
       if (metadata.getValue(carried) instanceof String value) {
         out.put(carried, value);

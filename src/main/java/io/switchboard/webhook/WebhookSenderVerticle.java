@@ -1,5 +1,8 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.switchboard.core.Addresses;
@@ -34,7 +37,13 @@ import org.slf4j.LoggerFactory;
  * POSTed, and every attempt is written down ({@link BatchWriter}). An instance that dies leaves
  * its partitions and claims to run out; then others take them, and nothing is lost.
  */
-public final class WebhookSenderVerticle extends VerticleBase implements Lane.Host {
+public final class WebhookSenderVerticle extends VerticleBase implements Lane.Host, Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(WebhookSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(WebhookSenderVerticle.class);
   private static final String MODULE = "webhook";
@@ -59,6 +68,7 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
   private long pollTimer = -1;
   private MigrationGate migrations;
   private AtomicLong openCircuits;
+  private final java.util.Map<String, Long> circuitOpenedAt = new java.util.HashMap<>();
   private Counter delivered;
   private Counter failedAttempts;
   private Counter exhausted;
@@ -312,11 +322,17 @@ public final class WebhookSenderVerticle extends VerticleBase implements Lane.Ho
     } else if (wasOpen && !isOpen) {
       openCircuits.decrementAndGet();
     }
+    // Opening and closing at the same level, both naming the endpoint, so an operator sees both.
     if ("open".equals(to) && "closed".equals(from)) {
+      circuitOpenedAt.put(lane.id, System.currentTimeMillis());
       log.warn("webhook {} ({}): circuit open after {} failures; deliveries wait, one probe every {} ms", lane.id,
           lane.endpoint().url(), settings.breakerFailures(), settings.breakerResetMs());
     } else if ("closed".equals(to) && wasOpen) {
-      log.info("webhook {}: circuit closed, the endpoint answers again", lane.id);
+      Long openedAt = circuitOpenedAt.remove(lane.id);
+      log.warn("webhook {} ({}): circuit closed, the endpoint answers again{}; deliveries resume", lane.id,
+          lane.endpoint().url(), openedAt == null ? "" : " after " + (System.currentTimeMillis() - openedAt) + " ms open");
+    } else if ("gone".equals(to)) {
+      circuitOpenedAt.remove(lane.id);
     }
   }
 

@@ -1,5 +1,8 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.switchboard.core.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
@@ -42,7 +45,13 @@ import org.slf4j.LoggerFactory;
  *       {@code gateway/WebhookRoutes} puts on HTTP.</li>
  * </ul>
  */
-public final class WebhookVerticle extends VerticleBase {
+public final class WebhookVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(WebhookSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(WebhookVerticle.class);
   private static final String MODULE = "webhook";
@@ -115,10 +124,32 @@ public final class WebhookVerticle extends VerticleBase {
     api(registrations, WebhookAddresses.RETRY, this::retry);
     api(registrations, WebhookAddresses.REPLAY, this::replay);
     api(registrations, WebhookAddresses.TEST, this::test);
+    api(registrations, Addresses.WEBHOOKS_ERASE, this::erase);
     registrations.add(bus.<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
     registrations.add(bus.localConsumer(Addresses.ready("store"), migrations::answerReady).completion());
     return Future.all(registrations).compose(v -> migrations.start());
+  }
+
+  /** An erasure: the deliveries (and their attempts) that carried the erased events, gone. */
+  private Future<JsonObject> erase(JsonObject body) {
+    JsonArray ids = body == null ? null : body.getJsonArray("event_ids");
+    if (ids == null || ids.isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("deliveries", 0).put("attempts", 0));
+    }
+    String attempts = db.sql("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id = $1)");
+    String deliveries = db.sql("DELETE FROM webhook_deliveries WHERE event_id = $1");
+    return db.inTransaction(conn -> {
+      List<Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>> a = new ArrayList<>();
+      List<Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>> d = new ArrayList<>();
+      for (Object id : ids) {
+        a.add(conn.preparedQuery(attempts).execute(io.vertx.sqlclient.Tuple.of(String.valueOf(id))));
+        d.add(conn.preparedQuery(deliveries).execute(io.vertx.sqlclient.Tuple.of(String.valueOf(id))));
+      }
+      return Future.all(Future.all(a), Future.all(d)).map(v -> new JsonObject()
+          .put("deliveries", d.stream().mapToInt(f -> f.result().rowCount()).sum())
+          .put("attempts", a.stream().mapToInt(f -> f.result().rowCount()).sum()));
+    });
   }
 
   private void api(List<Future<?>> registrations, String address, Function<JsonObject, Future<JsonObject>> call) {
@@ -241,7 +272,14 @@ public final class WebhookVerticle extends VerticleBase {
     return endpoints.delete(id(body)).compose(e -> changed(e).map(v -> new JsonObject().put("id", e.id()).put("deleted", true)));
   }
 
+  private static final java.util.Set<String> ROTATE_FIELDS = java.util.Set.of("id", "secret", "grace_period_ms");
+
   private Future<JsonObject> rotate(JsonObject body) {
+    for (String field : body.fieldNames()) {
+      if (!ROTATE_FIELDS.contains(field)) {
+        throw Problem.invalid("unknown-field", "unknown field '" + field + "'; the fields are grace_period_ms, secret");
+      }
+    }
     Object given = body.getValue("secret");
     String secret = given == null ? Secrets.generate() : Secrets.validate(given);
     Object grace = body.getValue("grace_period_ms");

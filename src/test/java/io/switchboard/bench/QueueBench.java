@@ -11,7 +11,7 @@ import io.switchboard.launch.HubSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.switchboard.core.metrics.GuardedMetricsFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -49,7 +49,7 @@ public final class QueueBench {
             .put("queues", new JsonArray().add(new JsonObject().put("name", queue).put("handler", handler).put("prefetch", prefetch)))));
     List<io.switchboard.launch.VerticleDescriptor> bridge = HubSettings.builtInDescriptors().stream()
         .filter(d -> d.name().equals("rabbitmq-bridge")).toList();
-    Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(GuardedMetricsFactory.micrometer()).build();
     Hub hub = Hub.start(vertx, new HubSettings(conf, bridge)).await(60, TimeUnit.SECONDS);
 
     String pad = padFor(SIZE);

@@ -29,7 +29,9 @@ public final class StoreBench {
   public static void main(String[] args) throws Exception {
     String kind = args[0];
     int seconds = Integer.parseInt(args[1]);
-    JsonObject overrides = new JsonObject().put("eventstore", new JsonObject().put("max_read_limit", 1000));
+    // The scavenger runs when the scavenge phase asks, not on its timer.
+    JsonObject overrides = new JsonObject().put("eventstore", new JsonObject().put("max_read_limit", 1000)
+        .put("scavenge_ms", 3_600_000).put("scavenge_batch", Integer.getInteger("bench.scavenge.batch", 500)));
     int phasesFrom = 2;
     if (kind.equals("pg")) {
       overrides.put("postgres", new JsonObject().put("uri", args[2]).put("schema", args[3]).put("pool_size", 8));
@@ -58,6 +60,7 @@ public final class StoreBench {
                 Addresses.EVENTSTORE_APPEND), 100, "events/s");
           }
           case "reads" -> reads(bus, kind, seconds, "read-" + run);
+          case "scavenge" -> scavenge(bus, kind, seconds, run);
           default -> throw new IllegalArgumentException("unknown phase " + phase);
         }
       }
@@ -80,6 +83,41 @@ public final class StoreBench {
     measure(bus, 4, 3, streamPage, Addresses.EVENTSTORE_READ);
     report(kind, "read x4    ", measure(bus, 4, seconds, streamPage, Addresses.EVENTSTORE_READ), 1000, "events/s");
     report(kind, "read$all x4", measure(bus, 4, seconds, allPage, Addresses.EVENTSTORE_READ), 1000, "events/s");
+  }
+
+  /**
+   * Appends at 16 writers while the scavenger deletes {@code bench.scavenge.events} (default
+   * 200,000) events, against the same appends just before without it. The events are written in
+   * streams of 1000 and hidden by {@code truncate_before}; the pass runs alongside the second
+   * measurement (and what it deleted within it is reported).
+   */
+  private static void scavenge(EventBus bus, String kind, int seconds, String run) throws InterruptedException {
+    int total = Integer.getInteger("bench.scavenge.events", 200_000);
+    for (int i = 0; i < total / 1000; i++) {
+      String stream = "old-" + run + "-" + i;
+      TestHub.await(bus.request(Addresses.EVENTSTORE_APPEND, batch(stream, 1000)));
+      TestHub.await(bus.request(Addresses.EVENTSTORE_METADATA_PUT, new JsonObject().put("stream", stream).put("truncate_before", 1000)));
+    }
+    measure(bus, 16, 3, w -> single("warm-s-" + run + "-" + w), Addresses.EVENTSTORE_APPEND);
+    Result without = measure(bus, 16, seconds, w -> single("plain-" + run + "-" + w), Addresses.EVENTSTORE_APPEND);
+    long start = System.nanoTime();
+    AtomicLong finishedAt = new AtomicLong();
+    io.vertx.core.Future<io.vertx.core.eventbus.Message<JsonObject>> pass = bus.request(Addresses.EVENTSTORE_SCAVENGE, new JsonObject(),
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(600_000));
+    pass.onComplete(ar -> finishedAt.set(System.nanoTime()));
+    Result with = measure(bus, 16, seconds, w -> single("busy-" + run + "-" + w), Addresses.EVENTSTORE_APPEND);
+    JsonObject done;
+    try {
+      done = pass.toCompletionStage().toCompletableFuture().get(600, TimeUnit.SECONDS).body();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the scavenger pass did not finish", e);
+    }
+    double passSeconds = ((finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get()) - start) / 1e9;
+    report(kind, "append x16 without scavenger", without, 1, "appends/s");
+    report(kind, "append x16 while scavenging ", with, 1, "appends/s");
+    System.out.printf(Locale.ROOT, "%s ratio %.2f; the pass deleted %,d events (%,d bytes) in %.1f s (%,.0f events/s); "
+            + "the measurement took %.1f s%n", kind, (with.calls() / with.seconds()) / (without.calls() / without.seconds()),
+        done.getLong("events"), done.getLong("bytes"), passSeconds, done.getLong("events") / passSeconds, with.seconds());
   }
 
   private static JsonObject single(String stream) {

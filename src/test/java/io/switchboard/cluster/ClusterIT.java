@@ -41,6 +41,7 @@ class ClusterIT {
         // only the event-bus announcement can wake a subscriber within the tests' bounds
         .put("eventstore", new JsonObject().put("poll_ms", 20_000))
         .put("cqrs", new JsonObject().put("lock_retry_ms", 1000))
+        .put("groups", new JsonObject().put("lock_retry_ms", 1000))
         .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("lease_ms", 3000)
             // a claim lasts connect + 2 × request timeout + 10 s: 15 s here, so a killed sender's claim runs out in the test
             .put("connect_timeout_ms", 1000).put("request_timeout_ms", 2000).put("poll_ms", 1000)));
@@ -271,6 +272,85 @@ class ClusterIT {
     } finally {
       cluster.restart(doomed);
     }
+  }
+
+  @Test
+  void aConsumerGroupHasOneCoordinatorAndItsConsumersOnOtherNodesCarryOnWhenItsNodeIsKilled() {
+    String group = Services.unique("cg").replace('_', '-');
+    String category = group.replace("-", "");
+    java.net.http.HttpResponse<String> created = Http.method("PUT", cluster.uri(1, "/api/v1/subscriptions/" + group),
+        new JsonObject().put("category", category).put("start", "beginning").put("ack_timeout_ms", 60_000).encode(),
+        "Content-Type", "application/json");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    awaitTrue(Duration.ofSeconds(20), () -> "running".equals(group(1, group).getString("status")));
+    String coordinator = group(1, group).getString("coordinator");
+    int doomed = Integer.parseInt(coordinator.replaceAll(".*node-(\\d+).*", "$1"));
+    int[] others = doomed == 1 ? new int[] {2, 3} : doomed == 2 ? new int[] {1, 3} : new int[] {1, 2};
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 20; i++) {
+      events.add(new JsonObject().put("type", "cg.x").put("data", new JsonObject().put("n", i)));
+    }
+    assertThat(Http.post(cluster.uri(others[0], "/api/v1/streams/" + category + "-1/events"), events.encode(),
+        "Content-Type", "application/json").statusCode()).isEqualTo(201);
+    // a consumer on each of the other nodes: one acks its first five, the other holds five unacked
+    JsonArray acked = fetch(others[0], group, "a", 5);
+    assertThat(acked).hasSize(5);
+    assertThat(settle(others[0], group, "a", acked).statusCode()).isEqualTo(200);
+    JsonArray held = fetch(others[1], group, "b", 5);
+    assertThat(held).hasSize(5);
+
+    cluster.kill(doomed);
+    try {
+      awaitTrue(Duration.ofSeconds(40), () -> {
+        JsonObject now = group(others[0], group);
+        return "running".equals(now.getString("status")) && !coordinator.equals(now.getString("coordinator"));
+      });
+      java.util.Set<Long> before = positions(acked);
+      java.util.Set<Long> after = new java.util.HashSet<>();
+      awaitTrue(Duration.ofSeconds(30), () -> {
+        for (int node : others) {
+          JsonArray got = fetch(node, group, "n" + node, 20);
+          got.forEach(d -> assertThat(after.add(((JsonObject) d).getJsonObject("event").getLong("position")))
+              .as("delivered twice after the failover").isTrue());
+          if (!got.isEmpty()) {
+            assertThat(settle(node, group, "n" + node, got).statusCode()).isEqualTo(200);
+          }
+        }
+        return after.size() == 15;
+      });
+      assertThat(after).doesNotContainAnyElementsOf(before).containsAll(positions(held));
+      awaitTrue(Duration.ofSeconds(10), () -> group(others[1], group).getLong("lag_events") == 0);
+    } finally {
+      cluster.restart(doomed);
+    }
+  }
+
+  private static JsonObject group(int node, String group) {
+    return Http.json(Http.get(cluster.uri(node, "/api/v1/subscriptions/" + group)));
+  }
+
+  /** A fetch; a 503 (no coordinator yet, or a request that went to the killed node) counts as nothing yet. */
+  private static JsonArray fetch(int node, String group, String consumer, int max) {
+    java.net.http.HttpResponse<String> response = Http.post(cluster.uri(node, "/api/v1/subscriptions/" + group
+        + "/fetch?consumer=" + consumer + "&max=" + max + "&wait_ms=1000"), "");
+    if (response.statusCode() == 503) {
+      return new JsonArray();
+    }
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Http.json(response).getJsonArray("deliveries");
+  }
+
+  private static java.net.http.HttpResponse<String> settle(int node, String group, String consumer, JsonArray deliveries) {
+    JsonArray ids = new JsonArray();
+    deliveries.forEach(d -> ids.add(((JsonObject) d).getString("delivery_id")));
+    return Http.post(cluster.uri(node, "/api/v1/subscriptions/" + group + "/ack"), new JsonObject().put("consumer", consumer)
+        .put("ids", ids).encode(), "Content-Type", "application/json");
+  }
+
+  private static java.util.Set<Long> positions(JsonArray deliveries) {
+    java.util.Set<Long> out = new java.util.HashSet<>();
+    deliveries.forEach(d -> out.add(((JsonObject) d).getJsonObject("event").getLong("position")));
+    return out;
   }
 
   private static JsonObject orders(int node) {

@@ -3,6 +3,7 @@ package io.switchboard.cqrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchboard.core.db.PostgresRunnerLocks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -106,9 +107,9 @@ class AggregateTest {
 
   @Test
   void projectionLockKeysDifferBySchemaAndName() {
-    long key = PostgresProjectionLocks.key("orders", "switchboard");
-    assertThat(PostgresProjectionLocks.key("orders", "switchboard")).isEqualTo(key);
-    assertThat(PostgresProjectionLocks.key("orders", "other")).isNotEqualTo(key);
-    assertThat(PostgresProjectionLocks.key("audit", "switchboard")).isNotEqualTo(key);
+    long key = PostgresRunnerLocks.key("projection", "orders", "switchboard");
+    assertThat(PostgresRunnerLocks.key("projection", "orders", "switchboard")).isEqualTo(key);
+    assertThat(PostgresRunnerLocks.key("projection", "orders", "other")).isNotEqualTo(key);
+    assertThat(PostgresRunnerLocks.key("projection", "audit", "switchboard")).isNotEqualTo(key);
   }
 }

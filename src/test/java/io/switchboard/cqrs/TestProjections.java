@@ -52,7 +52,7 @@ public final class TestProjections {
     }
   }
 
-  /** Keeps items; throws on those with {@code "poison": true} until it is cured. */
+  /** Keeps items; throws on those with {@code "poison": true} until it is cured, and always on {@code "toxic": true}. */
   public static final class Failing implements Projection {
     private boolean cured;
 
@@ -77,6 +77,9 @@ public final class TestProjections {
 
     @Override
     public Future<Void> apply(RecordedEvent event, ProjectionTx tx) {
+      if (event.dataObject().getBoolean("toxic", false)) {
+        throw new IllegalStateException("toxic item " + event.dataObject().getString("label"));
+      }
       if (event.dataObject().getBoolean("poison", false) && !cured) {
         throw new IllegalStateException("poisoned item " + event.dataObject().getString("label"));
       }

@@ -9,6 +9,7 @@ import io.switchboard.testing.TestHub;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -105,6 +106,50 @@ class ExamplesIT {
     assertThat(received.getString("topic")).isEqualTo(published.getString("topic")).startsWith("examples.node.");
     assertThat(received.getJsonObject("event").getString("id")).isEqualTo(published.getString("id"));
     assertThat(received.getJsonObject("event").getString("type")).isEqualTo("node.said");
+  }
+
+  /** A group on a stream of its own with five events, for the group examples. */
+  private static String groupWithFiveEvents(String name) {
+    String stream = name + "-" + QUEUE.replace('_', '-');
+    HttpResponse<String> created = Http.method("PUT", hub.uri("/api/v1/subscriptions/" + name), new JsonObject()
+        .put("stream", stream).put("start", "beginning").encode(), "Content-Type", "application/json");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 5; i++) {
+      events.add(new JsonObject().put("type", "invoice.issued").put("data", new JsonObject().put("n", i)));
+    }
+    assertThat(Http.post(hub.uri("/api/v1/streams/" + stream + "/events"), events.encode(), "Content-Type", "application/json")
+        .statusCode()).isEqualTo(201);
+    return stream;
+  }
+
+  private static List<Long> handledPositions(List<String> lines) {
+    return lines.stream().filter(l -> l.startsWith("{\"handled\"")).map(l -> new JsonObject(l).getJsonObject("handled")
+        .getLong("position")).toList();
+  }
+
+  @Test
+  void pythonConsumesAGroupOverHttpPull() throws Exception {
+    String stream = groupWithFiveEvents("examples-python");
+    List<String> lines = run(Path.of("examples/python"), Map.of(), "python3", "group_worker.py", "--hub", base(),
+        "--group", "examples-python", "--count", "5");
+    assertThat(handledPositions(lines)).hasSize(5).isSorted();
+    assertThat(find(lines, "handled").getJsonObject("handled").getString("stream")).isEqualTo(stream);
+    JsonObject group = Http.json(Http.get(hub.uri("/api/v1/subscriptions/examples-python")));
+    assertThat(group.getInteger("in_flight")).isZero();
+    assertThat(group.getLong("lag_events")).isZero();
+  }
+
+  @Test
+  void nodeConsumesAGroupOverTheWebSocket() throws Exception {
+    String stream = groupWithFiveEvents("examples-node");
+    List<String> lines = run(Path.of("examples/node"), Map.of("NODE_PATH", NodeClients.dir().resolve("node_modules").toString()),
+        "node", "group-consumer.cjs", base(), "examples-node", "5");
+    assertThat(handledPositions(lines)).hasSize(5).isSorted();
+    assertThat(find(lines, "handled").getJsonObject("handled").getString("stream")).isEqualTo(stream);
+    JsonObject group = Http.json(Http.get(hub.uri("/api/v1/subscriptions/examples-node")));
+    assertThat(group.getInteger("in_flight")).isZero();
+    assertThat(group.getLong("lag_events")).isZero();
   }
 
   @Test

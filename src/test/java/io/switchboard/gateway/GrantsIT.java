@@ -8,14 +8,17 @@ import io.switchboard.testing.NodeClients;
 import io.switchboard.testing.SseClient;
 import io.switchboard.testing.TcpBridgeClient;
 import io.switchboard.testing.TestHub;
+import io.switchboard.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -192,5 +195,35 @@ class GrantsIT {
     assertForbidden(get(PLAIN_KEY, "/api/v1/streams/$all"), "$all");
     assertForbidden(get(PLAIN_KEY, "/api/v1/stream?topics=%23"), "every category");
     assertThat(get(ADMIN, "/api/v1/streams/$all").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void consumerGroupsFollowTheReadGrantsOfTheirSource() {
+    for (String category : List.of("users", "orders")) {
+      HttpResponse<String> created = Http.method("PUT", hub.uri("/api/v1/subscriptions/" + category + "-feed-" + RUN),
+          new JsonObject().put("category", category).put("start", "beginning").encode(),
+          "Authorization", "Bearer " + ADMIN, "Content-Type", "application/json");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+    assertForbidden(Http.post(hub.uri("/api/v1/subscriptions/users-feed-" + RUN + "/fetch"), "",
+        "Authorization", "Bearer " + orders), "category users");
+    assertForbidden(Http.post(hub.uri("/api/v1/subscriptions/users-feed-" + RUN + "/ack"), "{\"ids\":[\"1\"]}",
+        "Authorization", "Bearer " + orders, "Content-Type", "application/json"), "category users");
+    // only admins define groups
+    assertThat(Http.method("PUT", hub.uri("/api/v1/subscriptions/mine-" + RUN), "{}", "Authorization", "Bearer " + orders,
+        "Content-Type", "application/json").statusCode()).isEqualTo(403);
+    // the orders category is theirs ($category:orders)
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    HttpResponse<String> fetched;
+    do {
+      fetched = Http.post(hub.uri("/api/v1/subscriptions/orders-feed-" + RUN + "/fetch?max=5"), "", "Authorization", "Bearer " + orders);
+    } while (fetched.statusCode() == 503 && System.nanoTime() < deadline);
+    assertThat(fetched.statusCode()).as(fetched.body()).isEqualTo(200);
+    try (WsClient ws = WsClient.connect(URI.create("ws://127.0.0.1:" + hub.port + "/ws"), "Authorization", "Bearer " + orders)) {
+      ws.send(new JsonObject().put("type", "consume").put("group", "users-feed-" + RUN).put("ref", 7));
+      JsonObject error = ws.next("error", Duration.ofSeconds(10));
+      assertThat(error.getString("code")).isEqualTo("forbidden");
+      assertThat(error.getInteger("ref")).isEqualTo(7);
+    }
   }
 }

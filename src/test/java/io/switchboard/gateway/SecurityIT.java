@@ -46,7 +46,8 @@ class SecurityIT {
   private static final String READER = ApiKeys.generate();
   private static final String ADMIN = ApiKeys.generate();
   private static final String NOTHING = ApiKeys.generate();
-  private static final Set<String> PUBLIC = Set.of("GET /health", "GET /ready", "GET /metrics", "GET /api/v1/openapi.yaml");
+  private static final Set<String> PUBLIC = Set.of("GET /health", "GET /ready", "GET /metrics", "GET /api/v1/openapi.yaml",
+      "GET /", "GET /console/index.html");
   private static final Set<String> ANY_CREDENTIAL = Set.of("GET /ws", "GET /ws/x", "GET /eventbus/info", "GET /api/v1/whoami");
 
   private static TestHub hub;

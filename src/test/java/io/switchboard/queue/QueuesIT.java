@@ -43,6 +43,8 @@ class QueuesIT {
   private static final String QUORUM = RUN + ".quorum";
   private static final String PHOENIX = RUN + ".phoenix";
   private static final String RPC = RUN + ".rpc";
+  private static final String LATE = RUN + ".late";
+  private static final String DEDUPE = RUN + ".dedupe";
   private static final String FEED = RUN + ".feed";
   private static final String FEED_TOPIC = RUN.replace('_', '-') + ".fed";
 
@@ -66,6 +68,9 @@ class QueuesIT {
         .add(new JsonObject().put("name", QUORUM).put("type", "quorum").put("handler", "test.quorum." + RUN))
         .add(new JsonObject().put("name", PHOENIX).put("handler", "test.phoenix." + RUN))
         .add(new JsonObject().put("name", RPC).put("handler", "test.rpc." + RUN))
+        .add(new JsonObject().put("name", DEDUPE))
+        .add(new JsonObject().put("name", LATE).put("handler", "test.late." + RUN).put("max_retries", 0)
+            .put("retry_backoff_ms", 100))
         .add(new JsonObject().put("name", FEED).put("topic", FEED_TOPIC));
     hub = TestHub.start(new JsonObject().put("rabbitmq", new JsonObject()
         .put("uri", Services.RABBITMQ_URI)
@@ -82,10 +87,11 @@ class QueuesIT {
       hub.close();
     }
     if (amqp != null) {
-      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED)) {
+      for (String q : List.of(PLAIN, WORK, FAILING, PRIORITY, DELAYED, EXPIRING, SHORT_LIVED, BOUNDED, QUORUM, PHOENIX, RPC, FEED, LATE, DEDUPE)) {
         amqp.delete(q, q + ".dlq");
       }
-      amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500");
+      amqp.delete(FAILING + ".delay.100", FAILING + ".delay.200", DELAYED + ".delay.1500", LATE + ".delay.100",
+          LATE + ".delay.200");
       amqp.close();
     }
   }
@@ -174,7 +180,7 @@ class QueuesIT {
 
     JsonObject letter = amqp.awaitGet(FAILING + ".dlq", WAIT);
     JsonObject headers = letter.getJsonObject("properties").getJsonObject("headers");
-    assertThat(headers.getInteger("x-retry-count")).isEqualTo(2);
+    assertThat(headers.getInteger("x-retry-count")).as("the attempts made").isEqualTo(3);
     assertThat(headers.getString("x-last-error")).isEqualTo("payment service said no");
     assertThat(java.time.Instant.parse(headers.getString("x-failed-at"))).isBefore(java.time.Instant.now().plusSeconds(1));
     assertThat(new JsonObject(letter.getString("body")).getString("id")).isEqualTo(id);
@@ -273,6 +279,42 @@ class QueuesIT {
     JsonObject reply = amqp.nextReply(WAIT);
     assertThat(reply.getJsonObject("properties").getString("correlationId")).isEqualTo("rpc-corr-1");
     assertThat(new JsonObject(reply.getString("body"))).isEqualTo(new JsonObject().put("sum", 42));
+  }
+
+  @Test
+  void anRpcReplyToAQueueThatDoesNotExistIsCountedAndTheRequestAcked() throws Exception {
+    handler("test.rpc." + RUN, m -> m.reply(new JsonObject().put("ok", true)));
+    postOk(RPC, "?reply_to=" + RUN + ".nowhere", "{\"a\":1}", "ce-type", "rpc.lost");
+    awaitMetric("switchboard_queue_rpc_replies_unroutable_total\\{queue=\"" + RPC.replace(".", "\\.") + "\"} 1\\.0");
+    awaitQueue(RPC, 0, 0);
+  }
+
+  @Test
+  void aPublishRetriedWithTheSameIdWithinTheWindowIsAnsweredRepeatedAndNotSentAgain() throws Exception {
+    String id = "order-" + RUN + "-1";
+    HttpResponse<String> first = post(DEDUPE, "", "{\"n\":1}", "ce-type", "job.once", "ce-id", id);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+    assertThat(Http.json(first).containsKey("repeated")).isFalse();
+    HttpResponse<String> again = post(DEDUPE, "", "{\"n\":1}", "ce-type", "job.once", "ce-id", id);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
+    assertThat(Http.json(again).getBoolean("repeated")).isTrue();
+    assertThat(Http.json(again).getString("id")).isEqualTo(id);
+    // Another id, and a publish without one (the hub makes it up), are sent as usual.
+    postOk(DEDUPE, "", "{\"n\":2}", "ce-type", "job.once", "ce-id", "order-" + RUN + "-2");
+    postOk(DEDUPE, "", "{\"n\":3}", "ce-type", "job.once");
+    awaitQueue(DEDUPE, 3, 0);
+  }
+
+  @Test
+  void aMessageWhoseHandlerIsNotRegisteredYetIsNotDeliveredAndSpendsNoAttempt() throws Exception {
+    // max_retries 0: an attempt counted for "no handler" would dead-letter it at once.
+    String id = postOk(LATE, "", "{\"n\":1}", "ce-type", "job.early");
+    awaitMetric("switchboard_queue_no_handler_total\\{queue=\"" + LATE.replace(".", "\\.") + "\"} [1-9]");
+    BlockingQueue<Message<JsonObject>> seen = handler("test.late." + RUN, m -> m.reply(null));
+    Message<JsonObject> first = poll(seen);
+    assertThat(first.body().getString("id")).isEqualTo(id);
+    assertThat(first.headers().get("retry-count")).isEqualTo("0");
+    awaitQueue(LATE, 0, 0);
   }
 
   @Test

@@ -7,7 +7,7 @@ import io.switchboard.launch.VerticleDescriptor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.switchboard.core.metrics.GuardedMetricsFactory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -57,7 +57,7 @@ public final class TestHub implements AutoCloseable {
         .filter(d -> names.isEmpty() || names.contains(d.name()))
         .map(change)
         .toList();
-    Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Vertx vertx = Vertx.builder().with(Main.vertxOptions()).withMetrics(GuardedMetricsFactory.micrometer()).build();
     try {
       Hub hub = await(Hub.start(vertx, new HubSettings(conf, descriptors)));
       return new TestHub(vertx, conf, hub, dataDir);

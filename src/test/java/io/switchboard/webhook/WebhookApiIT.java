@@ -141,6 +141,9 @@ class WebhookApiIT {
     assertProblem(patch(id, "not json"), 400, "malformed-json");
     assertProblem(Http.post(hub.uri("/api/v1/webhooks/" + id + "/secret/rotate"), "{\"secret\": \"x\"}", "Content-Type", JSON),
         422, "invalid-secret");
+    // A misspelt field is refused, not ignored (it would rotate with the default grace period).
+    assertProblem(Http.post(hub.uri("/api/v1/webhooks/" + id + "/secret/rotate"), "{\"grace\": 1000}", "Content-Type", JSON),
+        422, "unknown-field");
     assertProblem(Http.post(hub.uri("/api/v1/webhooks/" + id + "/deliveries/msg_nope/retry"), ""), 404, "delivery-not-found");
     // nothing was stored by the refused requests
     assertThat(Http.json(Http.get(hub.uri("/api/v1/webhooks"))).getJsonArray("webhooks").stream()

@@ -2,6 +2,10 @@ package io.switchboard.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.NodeClients;
 import io.switchboard.testing.TestDatabase;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 
 /**
  * Webhook delivery over real HTTP to receivers on 127.0.0.1, run once per database by
@@ -242,11 +247,35 @@ abstract class WebhookContract {
     assertThat(done.getInteger("attempts")).isEqualTo(SCHEDULE.size() + 2);
     assertThat(done.getInteger("http_status")).isEqualTo(200);
     assertThat(done.getString("delivered_at")).isNotNull();
+    // One word for success, in attempts as in deliveries and metrics.
+    JsonArray doneAttempts = done.getJsonArray("attempt_list");
+    assertThat(doneAttempts.stream().map(a -> ((JsonObject) a).getString("outcome"))).containsOnly("failed", "delivered")
+        .contains("delivered");
     assertThat(deliveries(id, "?status=failed")).isEmpty();
   }
 
   @Test
+  void anAttemptCutOffByTheRequestTimeoutSaysWhichTimeout() {
+    try (WebhookReceiver slow = WebhookReceiver.start()) {
+      slow.delay("/late", 3500);
+      String id = create(slow.url("/late"), "late.one").getString("id");
+      publish("late", "late.one", 1);
+      await(WAIT, "the first attempt to be recorded", () -> deliveries(id, "").size() == 1
+          && deliveries(id, "").getJsonObject(0).getInteger("attempts") >= 1);
+      // request_timeout_ms is 2000 (connect_timeout_ms 1000): the answer names the timeout that fired.
+      JsonObject cutOff = delivery(id, deliveries(id, "").getJsonObject(0).getString("id"));
+      assertThat(cutOff.getString("error")).isEqualTo("no answer within 2000 ms");
+      assertThat(cutOff.getJsonArray("attempt_list").getJsonObject(0).getString("error")).isEqualTo("no answer within 2000 ms");
+      assertThat(Http.method("DELETE", hub.uri("/api/v1/webhooks/" + id), null).statusCode()).isEqualTo(204);
+    }
+  }
+
+  @Test
   void whileAReceiverIsDownTheBreakerHoldsDeliveriesAndWhenItIsBackEachArrivesOnce() throws Exception {
+    Logger senderLog = (Logger) LoggerFactory.getLogger(WebhookSenderVerticle.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    senderLog.addAppender(logged);
     try (WebhookReceiver down = WebhookReceiver.start()) {
       down.down();
       JsonObject endpoint = create(down.url("/hook"), "outage.#");
@@ -271,6 +300,14 @@ abstract class WebhookContract {
       assertThat(delivered).hasSize(count).allSatisfy((webhookId, times) -> assertThat(times).isEqualTo(1));
       assertThat(down.received("/hook")).hasSize(count);
       assertThat(endpoint(id).getString("failing_since")).isNull();
+      // Opening and closing are both logged, at the same level, naming the endpoint.
+      await(WAIT, "the closing to be logged", () -> List.copyOf(logged.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
+          && e.getFormattedMessage().contains(id) && e.getFormattedMessage().contains("circuit closed")
+          && e.getFormattedMessage().contains(down.url("/hook"))));
+      assertThat(List.copyOf(logged.list)).anyMatch(e -> e.getLevel() == Level.WARN
+          && e.getFormattedMessage().contains(id) && e.getFormattedMessage().contains("circuit open"));
+    } finally {
+      senderLog.detachAppender(logged);
     }
   }
 

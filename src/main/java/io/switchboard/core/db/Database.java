@@ -38,6 +38,13 @@ import java.util.regex.Pattern;
  */
 public final class Database {
 
+  /** The postgres section every verticle with tables reads (ConfigSchema, checked before deploying). */
+  public static final io.switchboard.core.ConfigSchema CONFIG_SCHEMA = io.switchboard.core.ConfigSchema.create()
+      .string("postgres.schema").integer("postgres.pool_size", 1, Integer.MAX_VALUE)
+      .integer("postgres.connect_timeout_ms", 1, Integer.MAX_VALUE).string("data_dir").string("postgres.uri")
+      .closed("postgres");
+
+
   public static final String DEFAULT_SCHEMA = "switchboard";
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");

@@ -1,5 +1,6 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.cqrs.Undecodable;
 import io.switchboard.cqrs.DomainEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,13 +26,17 @@ public record OrderCreated(String orderId, String customerId, List<OrderLine> it
         .put("total", Money.json(total));
   }
 
+  /** Decodes the event's data; what it lacks or has wrong is an {@link Undecodable} naming the field. */
   public static OrderCreated from(JsonObject json) {
-    JsonArray lines = json.getJsonArray("items");
+    JsonArray lines = Undecodable.array(json, "", "items");
     List<OrderLine> items = new ArrayList<>(lines.size());
     for (int i = 0; i < lines.size(); i++) {
-      items.add(OrderLine.from(lines.getJsonObject(i)));
+      if (!(lines.getValue(i) instanceof JsonObject line)) {
+        throw new Undecodable("has `items[" + i + "]` that is not an object");
+      }
+      items.add(OrderLine.from(line, "items[" + i + "]"));
     }
-    return new OrderCreated(json.getString("order_id"), json.getString("customer_id"), List.copyOf(items),
-        Money.of(json.getValue("total")));
+    return new OrderCreated(Undecodable.string(json, "", "order_id"), Undecodable.string(json, "", "customer_id"),
+        List.copyOf(items), Money.of(Undecodable.number(json, "", "total")));
   }
 }

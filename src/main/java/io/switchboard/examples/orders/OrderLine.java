@@ -1,5 +1,6 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.cqrs.Undecodable;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 
@@ -11,7 +12,14 @@ public record OrderLine(String productId, int quantity, BigDecimal price) {
   }
 
   static OrderLine from(JsonObject json) {
-    return new OrderLine(json.getString("product_id"), json.getInteger("quantity"), Money.of(json.getValue("price")));
+    return from(json, "");
+  }
+
+  /** Decodes a line found at {@code path} of an event; what it lacks is an {@link Undecodable} naming the field. */
+  static OrderLine from(JsonObject json, String path) {
+    Number quantity = Undecodable.number(json, path, "quantity");
+    return new OrderLine(Undecodable.string(json, path, "product_id"), quantity.intValue(),
+        Money.of(Undecodable.number(json, path, "price")));
   }
 
   BigDecimal amount() {

@@ -1,5 +1,6 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.core.Addresses;
 import io.switchboard.cqrs.Projection;
 import io.switchboard.cqrs.ProjectionTx;
 import io.switchboard.cqrs.RecordedEvent;
@@ -17,6 +18,8 @@ public final class OrderProjection implements Projection {
 
   public static final String NAME = "orders";
   private static final String STREAM_PREFIX = Order.TYPE.category() + "-";
+  /** Where the store appends its deletion markers (see the README, "what a reader sees"). */
+  private static final String DELETED_STREAM = "$deleted";
 
   private static final String INSERT_ORDER = "INSERT INTO order_read_model (order_id, customer_id, status, total, item_count, "
       + "created_at, created_position, version, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -32,7 +35,7 @@ public final class OrderProjection implements Projection {
 
   @Override
   public Set<String> eventTypes() {
-    return Set.of(OrderCreated.TYPE, OrderShipped.TYPE);
+    return Set.of(OrderCreated.TYPE, OrderShipped.TYPE, Addresses.STREAM_DELETED_TYPE);
   }
 
   @Override
@@ -47,6 +50,9 @@ public final class OrderProjection implements Projection {
 
   @Override
   public Future<Void> apply(RecordedEvent event, ProjectionTx tx) {
+    if (Addresses.STREAM_DELETED_TYPE.equals(event.type())) {
+      return removeDeleted(event, tx);
+    }
     if (!event.stream().startsWith(STREAM_PREFIX)) {
       throw new IllegalArgumentException(event.type() + " on stream " + event.stream() + ", which is not an order's");
     }
@@ -68,6 +74,18 @@ public final class OrderProjection implements Projection {
     return tx.execute(SHIP, Tuple.of(Order.SHIPPED, shipped.trackingNumber(), event.time(), event.version(), orderId))
         .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
             : Future.failedFuture(new IllegalStateException("order.shipped for order " + orderId + ", which the read model does not have")));
+  }
+
+  /** An order's stream was deleted (soft or hard): the order leaves the read model. */
+  private Future<Void> removeDeleted(RecordedEvent event, ProjectionTx tx) {
+    String stream = event.dataObject().getString("stream", "");
+    if (!DELETED_STREAM.equals(event.stream()) || !stream.startsWith(STREAM_PREFIX)) {
+      return Future.succeededFuture();
+    }
+    String orderId = stream.substring(STREAM_PREFIX.length());
+    return tx.execute("DELETE FROM order_items_read_model WHERE order_id = $1", Tuple.of(orderId))
+        .compose(v -> tx.execute("DELETE FROM order_read_model WHERE order_id = $1", Tuple.of(orderId)))
+        .mapEmpty();
   }
 
   @Override

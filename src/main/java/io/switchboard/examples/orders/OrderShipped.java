@@ -1,5 +1,6 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.cqrs.Undecodable;
 import io.switchboard.cqrs.DomainEvent;
 import io.vertx.core.json.JsonObject;
 
@@ -19,6 +20,6 @@ public record OrderShipped(String orderId, String trackingNumber) implements Dom
   }
 
   public static OrderShipped from(JsonObject json) {
-    return new OrderShipped(json.getString("order_id"), json.getString("tracking_number"));
+    return new OrderShipped(json.getString("order_id"), Undecodable.string(json, "", "tracking_number"));
   }
 }

@@ -1,5 +1,8 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Configured;
+import io.switchboard.core.db.Database;
 import io.switchboard.core.db.Database;
 import io.switchboard.core.db.MigrationGate;
 import io.switchboard.cqrs.CommandBus;
@@ -19,7 +22,13 @@ import org.slf4j.LoggerFactory;
  * ({@code switchboard.query.*}) over the {@code orders} projection's read model, which the
  * projector keeps ({@link OrderProjection}, listed in {@code cqrs.projections}).
  */
-public final class OrdersVerticle extends VerticleBase {
+public final class OrdersVerticle extends VerticleBase implements Configured {
+
+  @Override
+  public ConfigSchema configSchema() {
+    return ConfigSchema.create().include(Database.CONFIG_SCHEMA).parsedBy(OrderSettings::from).parsedBy(CqrsSettings::from);
+  }
+
 
   private static final Logger log = LoggerFactory.getLogger(OrdersVerticle.class);
 

@@ -36,6 +36,9 @@ public final class AccessPolicy {
     rule(HttpMethod.POST, "/api/v1/topics/[^/]+|/api/v1/clients/[^/]+/messages|/api/v1/rooms/[^/]+/messages"
         + "|/api/v1/queues/[^/]+/messages|/api/v1/streams/[^/]+/events|/api/v1/orders|/api/v1/orders/[^/]+/ship", Need.PUBLISH);
     rule(HttpMethod.PUT, "/api/v1/streams/[^/]+/snapshot", Need.PUBLISH);
+    // Consuming a group: any credential with the subscribe scope; the route checks the read rules
+    // on the group's source. Creating, changing and inspecting groups needs admin (the default).
+    rule(HttpMethod.POST, "/api/v1/subscriptions/[^/]+/(fetch|ack|nack)", Need.SUBSCRIBE);
   }
 
   private void open(HttpMethod method, String path) {
@@ -60,10 +63,12 @@ public final class AccessPolicy {
       case Addresses.EVENTSTORE_APPEND, Addresses.EVENTSTORE_SNAPSHOT_PUT -> principal.requireAppend(text(request, "stream"));
       case Addresses.EVENTSTORE_READ, Addresses.EVENTSTORE_SUBSCRIBE ->
           principal.requireRead(text(request, "stream"), request.getValue("category") instanceof String c ? c : null);
-      case Addresses.EVENTSTORE_SNAPSHOT_GET -> principal.requireRead(text(request, "stream"), null);
+      case Addresses.EVENTSTORE_SNAPSHOT_GET, Addresses.EVENTSTORE_METADATA_GET -> principal.requireRead(text(request, "stream"), null);
       case Addresses.EVENTSTORE_STREAMS ->
           principal.requireRead(StreamNames.ALL, request.getValue("category") instanceof String c ? c : null);
       case Addresses.QUEUE_PUBLISH -> principal.requireQueue(text(request, "queue"));
+      // the read rules on the group's source are checked by the bridge once it knows the source
+      case Addresses.GROUPS_CONSUME, Addresses.GROUPS_ACK, Addresses.GROUPS_NACK -> principal.require(Scope.SUBSCRIBE);
       case Addresses.TOPICS_PUBLISH -> principal.requirePublish(text(request, "topic"));
       case Addresses.TOPICS_WATCH -> {
         if (request.getValue("topics") instanceof JsonArray topics) {

@@ -5,7 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 
-/** Long-lived connections (SSE, WebSocket, SockJS) per client address, counted across the node's gateway instances. */
+/**
+ * Long-lived connections (SSE, WebSocket, SockJS) per client address (IPv6: per /64), counted
+ * across the node's gateway instances.
+ */
 public final class ConnectionLimiter {
 
   private final LocalMap<String, Integer> open;
@@ -19,7 +22,7 @@ public final class ConnectionLimiter {
   /** Counts a new connection from the address, or throws 429 when it already has the most allowed. */
   public void acquire(String address) {
     boolean[] admitted = {false};
-    open.compute(address, (a, count) -> {
+    open.compute(ClientAddresses.limitKey(address), (a, count) -> {
       int current = count == null ? 0 : count;
       if (current >= perAddress) {
         return count;
@@ -34,6 +37,6 @@ public final class ConnectionLimiter {
   }
 
   public void release(String address) {
-    open.computeIfPresent(address, (a, count) -> count <= 1 ? null : count - 1);
+    open.computeIfPresent(ClientAddresses.limitKey(address), (a, count) -> count <= 1 ? null : count - 1);
   }
 }

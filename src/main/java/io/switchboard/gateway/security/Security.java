@@ -14,12 +14,14 @@ import io.vertx.ext.web.RoutingContext;
 public final class Security {
 
   private static final String PRINCIPAL = "switchboard.principal";
+  private static final String CLIENT = "switchboard.client";
 
   private final Vertx vertx;
   private final Authenticator authenticator;
   private final AccessPolicy policy;
   private final RateLimiter rates;
   private final ConnectionLimiter connections;
+  private final ClientAddresses clients;
 
   public Security(Vertx vertx, JsonObject conf) {
     this.vertx = vertx;
@@ -27,16 +29,19 @@ public final class Security {
     this.policy = new AccessPolicy(conf.getJsonObject("auth", new JsonObject()).getBoolean("public_metrics", true));
     this.rates = new RateLimiter(vertx, conf);
     this.connections = new ConnectionLimiter(vertx, conf);
+    this.clients = new ClientAddresses(conf);
   }
 
   /** Route handler: 401 without a valid credential, 403 without the route's scope. */
   public void handle(RoutingContext ctx) {
+    String client = clients.of(ctx.request());
+    ctx.put(CLIENT, client);
     AccessPolicy.Need need = policy.need(ctx.request().method(), ctx.request().path());
     if (need == AccessPolicy.Need.PUBLIC) {
       ctx.next();
       return;
     }
-    authenticator.authenticate(Authenticator.token(ctx.request()), ctx.request().remoteAddress().hostAddress())
+    authenticator.authenticate(Authenticator.token(ctx.request()), client)
         .onSuccess(principal -> {
           switch (need) {
             case SUBSCRIBE -> principal.require(Scope.SUBSCRIBE);
@@ -57,6 +62,15 @@ public final class Security {
       throw Authenticator.unauthorized("no credentials");
     }
     return principal;
+  }
+
+  /**
+   * The client's address (behind trusted proxies, the forwarded one) for limits, logs and
+   * metrics; see {@link ClientAddresses}.
+   */
+  public static String clientAddress(RoutingContext ctx) {
+    String client = ctx.get(CLIENT);
+    return client != null ? client : ctx.request().remoteAddress().hostAddress();
   }
 
   /**
@@ -107,6 +121,7 @@ public final class Security {
     }
     new ApiKeys(keys == null ? new io.vertx.core.json.JsonArray() : (io.vertx.core.json.JsonArray) keys);
     BrowserSettings.from(conf);
+    new ClientAddresses(conf);
   }
 
   public static Problem forbidden(String detail) {

@@ -1,6 +1,5 @@
-package io.switchboard.cqrs;
+package io.switchboard.core.db;
 
-import io.switchboard.core.db.Database;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -18,12 +17,13 @@ import org.slf4j.LoggerFactory;
  * node holding it dies, the server releases them, and a projector elsewhere takes over. The
  * connection is checked on every {@link #check}; once it fails, every lock counts as lost.
  */
-final class PostgresProjectionLocks implements ProjectionLocks {
+public final class PostgresRunnerLocks implements RunnerLocks {
 
-  private static final Logger log = LoggerFactory.getLogger(PostgresProjectionLocks.class);
+  private static final Logger log = LoggerFactory.getLogger(PostgresRunnerLocks.class);
 
   private final Database db;
   private final String schema;
+  private final String kind;
   private final Runnable onLost;
   private final Set<String> held = new HashSet<>();
   private SqlConnection connection;
@@ -31,41 +31,43 @@ final class PostgresProjectionLocks implements ProjectionLocks {
 
   /**
    * @param db     a pool of one connection, used for nothing else
-   * @param schema the hub's schema: projections of another schema do not compete
+   * @param schema the hub's schema: names of another schema do not compete
+   * @param kind   what is locked (name, group)
    * @param onLost told when the locks held were lost
    */
-  PostgresProjectionLocks(Database db, String schema, Runnable onLost) {
+  PostgresRunnerLocks(Database db, String schema, String kind, Runnable onLost) {
     this.db = db;
     this.schema = schema;
+    this.kind = kind;
     this.onLost = onLost;
   }
 
   @Override
-  public Future<Boolean> tryLock(String projection) {
-    if (held.contains(projection)) {
+  public Future<Boolean> tryLock(String name) {
+    if (held.contains(name)) {
       return Future.succeededFuture(true);
     }
-    return connection().compose(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(key(projection))))
+    return connection().compose(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(key(name))))
         .map(rows -> {
           boolean taken = rows.iterator().next().getBoolean(0);
           if (taken) {
-            held.add(projection);
+            held.add(name);
           }
           return taken;
         })
         .recover(e -> {
-          log.debug("cannot take the lock of projection {}: {}", projection, e.getMessage());
+          log.debug("cannot take the lock of {} {}: {}", kind, name, e.getMessage());
           lost(e);
           return Future.succeededFuture(false);
         });
   }
 
   @Override
-  public Future<Void> unlock(String projection) {
-    if (!held.remove(projection) || connection == null) {
+  public Future<Void> unlock(String name) {
+    if (!held.remove(name) || connection == null) {
       return Future.succeededFuture();
     }
-    return connection.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(key(projection)))
+    return connection.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(key(name)))
         .<Void>mapEmpty()
         .recover(e -> {
           lost(e);
@@ -122,24 +124,24 @@ final class PostgresProjectionLocks implements ProjectionLocks {
       gone.query("SELECT pg_advisory_unlock_all()").execute().eventually(gone::close);
     }
     if (!held.isEmpty()) {
-      log.warn("lost the projection locks ({}): {}", String.join(", ", held), cause.getMessage());
+      log.warn("lost the {} locks ({}): {}", kind, String.join(", ", held), cause.getMessage());
       held.clear();
       onLost.run();
     }
   }
 
-  /** A 64-bit advisory lock key for the projection within the schema. */
-  static long key(String projection, String schema) {
+  /** A 64-bit advisory lock key for the name of that kind within the schema. */
+  public static long key(String kind, String name, String schema) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(("switchboard.projection:" + schema + ":" + projection).getBytes(StandardCharsets.UTF_8));
+          .digest(("switchboard." + kind + ":" + schema + ":" + name).getBytes(StandardCharsets.UTF_8));
       return ByteBuffer.wrap(digest).getLong();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private long key(String projection) {
-    return key(projection, schema);
+  private long key(String name) {
+    return key(kind, name, schema);
   }
 }

@@ -1,0 +1,30 @@
+package io.switchboard.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.NodeClients;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reconnect storm at a size the suite can afford: 1,000 WebSocket clients connecting at once
+ * are all welcomed and subscribed, REST publishes sent meanwhile from another process are all
+ * accepted, and a message published after reaches every one of them. The timings are printed; the
+ * bounds asserted are loose (the suite shares two cores with builds), the targets are for
+ * benchmarks.
+ */
+class ReconnectStormIT {
+
+  @Test
+  void aThousandClientsReconnectingAtOnceAreAllServedWhilePublishesFlow() {
+    try (TestHub hub = TestHub.start(new JsonObject().put("limits", new JsonObject().put("connections_per_ip", 100_000)),
+        "gateway", "topic-router")) {
+      String output = NodeClients.run(Duration.ofSeconds(60), "ws-storm.mjs", "http://127.0.0.1:" + hub.port,
+          "1000", "20000", "15000"); // loose: a shared 2-core machine; the figures are printed, the targets are benchmarks
+      System.out.println(output);
+      assertThat(output).contains("OK ws-storm");
+    }
+  }
+}
