@@ -205,11 +205,69 @@ public final class Envelope {
   }
 
   private static void requireTimestamp(String time) {
+    if (isPlainTimestamp(time)) {
+      return;
+    }
     try {
       OffsetDateTime.parse(time, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (DateTimeParseException e) {
       throw Problem.invalid("invalid-event", "time must be an RFC 3339 timestamp such as 2026-11-26T12:00:00Z");
     }
+  }
+
+  /**
+   * The common shape {@code yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:MM)} with valid fields, checked
+   * without the date-time parser (which allocated and cost several microseconds per message on the
+   * publish path). Accepts a subset of what {@code ISO_OFFSET_DATE_TIME} accepts; anything else
+   * goes to that parser, so the rule is unchanged.
+   */
+  static boolean isPlainTimestamp(String t) {
+    int n = t.length();
+    if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':' || t.charAt(16) != ':') {
+      return false;
+    }
+    int year = digits(t, 0, 4);
+    int month = digits(t, 5, 2);
+    int day = digits(t, 8, 2);
+    int hour = digits(t, 11, 2);
+    int minute = digits(t, 14, 2);
+    int second = digits(t, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+        || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+      return false;
+    }
+    int i = 19;
+    if (t.charAt(i) == '.') {
+      int start = ++i;
+      while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+        i++;
+      }
+      if (i == start || i - start > 9) {
+        return false;
+      }
+    }
+    if (i == n - 1) {
+      return t.charAt(i) == 'Z';
+    }
+    if (i != n - 6 || (t.charAt(i) != '+' && t.charAt(i) != '-') || t.charAt(i + 3) != ':') {
+      return false;
+    }
+    int offsetHours = digits(t, i + 1, 2);
+    int offsetMinutes = digits(t, i + 4, 2);
+    return offsetHours >= 0 && offsetMinutes >= 0 && offsetMinutes <= 59 && (offsetHours < 18 || (offsetHours == 18 && offsetMinutes == 0));
+  }
+
+  /** The decimal number in t[from, from + count), or -1 when any of those is not a digit. */
+  private static int digits(String t, int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = t.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static String requireBase64(Object value) {

@@ -33,10 +33,14 @@ final class TopicIngress implements Handler<DeliveryContext<Object>> {
 
   @Override
   public void handle(DeliveryContext<Object> context) {
-    String transport = context.message().headers().get(MARKER);
+    // Headers last: asking a message without headers for them allocates a map, on every message.
     String address = context.message().address();
-    if (transport == null || context.send() || !address.startsWith(Addresses.TOPIC_PREFIX)
-        || !(context.body() instanceof JsonObject event)) {
+    if (context.send() || !address.startsWith(Addresses.TOPIC_PREFIX)) {
+      context.next();
+      return;
+    }
+    String transport = context.message().headers().get(MARKER);
+    if (transport == null || !(context.body() instanceof JsonObject event)) {
       context.next();
       return;
     }

@@ -135,4 +135,39 @@ class EnvelopeTest {
     candidate.put("type", "changed");
     assertThat(e.type()).isEqualTo("t");
   }
+
+  /** The fast timestamp check never accepts what the RFC 3339 parser refuses, and the rule as a whole is the parser's. */
+  @Test
+  void timestampFastPathAgreesWithTheParser() {
+    String[] samples = {
+        "2026-11-26T12:00:00Z", "2026-11-26T12:00:00.000Z", "2026-11-26T12:00:00.123456789Z", "2026-11-26T23:59:59+02:00",
+        "2026-11-26T00:00:00-18:00", "2024-02-29T12:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.5+18:00",
+        "2026-11-26T12:00Z", "2026-11-26T12:00:00+02:00:30",                         // parser only: still accepted
+        "2025-02-29T12:00:00Z", "2026-02-30T12:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-00-10T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T12:60:00Z", "2026-11-26T12:00:60Z",
+        "2026-11-26T12:00:00.Z", "2026-11-26T12:00:00.1234567890Z", "2026-11-26T12:00:00+19:00",
+        "2026-11-26T12:00:00+18:01", "2026-11-26T12:00:00+02:60", "2026-11-26T12:00:00", "2026-11-26 12:00:00Z",
+        "2026-11-26t12:00:00z", "2026-1-26T12:00:00Z", "2026-11-26T12:00:00+0200", "2026-11-26T12:00:00ZZ", "yesterday",
+        "2026-11-26T12:00:00.12a4Z", "+2026-11-26T12:00:00Z", "20261-11-26T12:00:00Z"};
+    for (String time : samples) {
+      boolean parses;
+      try {
+        java.time.OffsetDateTime.parse(time, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        parses = true;
+      } catch (java.time.format.DateTimeParseException e) {
+        parses = false;
+      }
+      if (Envelope.isPlainTimestamp(time)) {
+        assertThat(parses).as("fast path accepted %s", time).isTrue();
+      }
+      JsonObject event = new JsonObject().put("specversion", "1.0").put("type", "t").put("time", time);
+      if (parses) {
+        assertThat(Envelope.of(event, SOURCE).time()).as(time).isEqualTo(time);
+      } else {
+        assertProblem(() -> Envelope.of(event, SOURCE), 422, "invalid-event", "RFC 3339");
+      }
+    }
+    assertThat(Envelope.isPlainTimestamp("2026-11-26T12:00:00.000Z")).isTrue();
+    assertThat(Envelope.isPlainTimestamp("2026-11-26T12:00:00+02:00")).isTrue();
+  }
 }
