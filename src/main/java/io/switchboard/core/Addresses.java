@@ -191,6 +191,14 @@ public final class Addresses {
   public static final String GROUPS_CHANGED = "switchboard.groups.changed";
 
   /**
+   * Request (cluster-wide: the groups' tables are shared) {@code {"event_ids","streams"}} →
+   * {@code {"groups": {group: removed}}}: the parked copies (parked or replaying) of erased events go
+   * from every consumer group, through the group's coordinator where one runs (its parked count and
+   * replays stay true; its pending events of those streams are skipped), else straight from the table.
+   */
+  public static final String GROUPS_ERASE = "switchboard.groups.erase";
+
+  /**
    * The coordinator of one group, wherever it runs: request {@code {"action": "fetch"|"ack"|"nack"|"leave"|"status"|…,
    * "consumer", …}} (see groups/Coordinator).
    */

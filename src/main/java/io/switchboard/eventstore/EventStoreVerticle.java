@@ -101,7 +101,7 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
       Retention retention = Retention.parse(es.getJsonObject("retention"));
       int scavengeMs = positive(es, "scavenge_ms", 60_000);
       int scavengeBatch = positive(es, "scavenge_batch", 500);
-      int scavengePauseMs = positive(es, "scavenge_pause_ms", 10);
+      int scavengePauseMs = positive(es, "scavenge_pause_ms", 100);
       db = Database.open(vertx, conf, ORIGIN);
       store = new SqlEventStore(db, retention);
       scavenger = newScavenger(conf, retention, scavengeBatch, scavengePauseMs);

@@ -22,7 +22,8 @@ import java.util.UUID;
  * {@code POST /api/v1/erasure} (admin): erases events everywhere the hub copied them, each part by
  * the package that owns it, over the event bus: the store (events, snapshots, stream metadata,
  * deletion markers), then the webhook outbox (deliveries and attempts that carried those events,
- * dead-lettered ones included), every node's topic history and the dead letters in RabbitMQ. Answers what went where, and
+ * dead-lettered ones included), every node's topic history, the dead letters in RabbitMQ and the
+ * consumer groups' parked copies. Answers what went where, and
  * which nodes did not answer in time (run it again: erasing is idempotent).
  */
 final class ErasureRoutes {
@@ -58,9 +59,9 @@ final class ErasureRoutes {
           if (body.getValue("metadata") instanceof JsonObject metadata) {
             letters.put("metadata", metadata);
           }
-          return Future.all(webhooks(copies), topicHistories(copies), deadLetters(letters)).map(all -> answer
+          return Future.all(webhooks(copies), topicHistories(copies), deadLetters(letters), consumerGroups(copies)).map(all -> answer
               .put("webhooks", all.<JsonObject>resultAt(0)).put("topic_history", all.<JsonObject>resultAt(1))
-              .put("dead_letters", all.<JsonObject>resultAt(2)));
+              .put("dead_letters", all.<JsonObject>resultAt(2)).put("consumer_groups", all.<JsonObject>resultAt(3)));
         })
         .onSuccess(result -> ctx.response().putHeader("Content-Type", "application/json").end(result.toBuffer()))
         .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, Addresses.EVENTSTORE_ERASE)));
@@ -86,6 +87,18 @@ final class ErasureRoutes {
         .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
             ? new JsonObject().put("skipped", "the RabbitMQ bridge is not deployed")
             : new JsonObject().put("not_answering", "the RabbitMQ bridge: " + Problem.from(e, Addresses.QUEUE_ERASE).detail()));
+  }
+
+  /**
+   * The consumer groups' parked copies: one groups verticle (any node; the groups' tables are shared)
+   * has each group's coordinator remove them. Never fails the erasure (said in the answer instead).
+   */
+  private Future<JsonObject> consumerGroups(JsonObject copies) {
+    return vertx.eventBus().<JsonObject>request(Addresses.GROUPS_ERASE, copies, new DeliveryOptions().setSendTimeout(STORE_TIMEOUT_MS))
+        .map(reply -> reply.body())
+        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+            ? new JsonObject().put("skipped", "consumer groups are not deployed")
+            : new JsonObject().put("not_answering", "consumer groups: " + Problem.from(e, Addresses.GROUPS_ERASE).detail()));
   }
 
   /** Every node's topic history: published; each node answers; the live nodes are awaited (bounded). */

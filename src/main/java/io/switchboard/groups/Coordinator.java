@@ -350,6 +350,7 @@ final class Coordinator {
         case "status" -> Future.succeededFuture(status());
         case "replay" -> replay(body);
         case "drop" -> drop(body);
+        case "erase" -> erase(body);
         default -> throw Problem.badRequest("invalid-action", "a group's actions are fetch, ack, nack, leave, status, replay and drop");
       };
     } catch (RuntimeException e) {
@@ -768,6 +769,41 @@ final class Coordinator {
       parkedCount -= rows.size();
       Future<Void> written = rows.isEmpty() ? Future.succeededFuture() : flush();
       return written.map(v -> new JsonObject().put("dropped", rows.size()));
+    });
+  }
+
+  /**
+   * Erasure ({@code {"event_ids","streams"}}): pending events of erased streams or ids are skipped
+   * (never delivered from here on), then, once what was parked before is written, the parked and
+   * replaying copies go through this coordinator's fenced write, so its parked count and replays
+   * stay true. A replay in flight is withdrawn (its ack answers unknown). Deliveries already in
+   * flight from the window are not recalled.
+   */
+  private Future<JsonObject> erase(JsonObject body) {
+    Set<String> ids = new HashSet<>();
+    Set<String> streams = new HashSet<>();
+    body.getJsonArray("event_ids", new JsonArray()).forEach(id -> ids.add(String.valueOf(id)));
+    body.getJsonArray("streams", new JsonArray()).forEach(s -> streams.add(String.valueOf(s)));
+    for (Entry e : List.copyOf(window.values())) {
+      if (e.consumer == null && (ids.contains(e.event.getString("id")) || streams.contains(e.stream))) {
+        finish(e, null);
+      }
+    }
+    advanceCheckpoint();
+    return flush().compose(v -> store.parkedErased(spec.name(), ids, streams)).compose(positions -> {
+      for (long position : positions) {
+        Entry replaying = replays.remove(position);
+        if (replaying != null && replaying.consumer != null) {
+          release(replaying);
+        }
+        parkedChanges.add(ParkedChange.delete(position));
+      }
+      parkedCount = Math.max(0, parkedCount - positions.size());
+      Future<Void> written = positions.isEmpty() ? Future.succeededFuture() : flush();
+      return written.map(v -> {
+        dispatch();
+        return new JsonObject().put("removed", positions.size());
+      });
     });
   }
 

@@ -186,4 +186,34 @@ final class GroupStore {
     return db.pool().preparedQuery(sql("SELECT COUNT(*) FROM group_parked WHERE name = $1")).execute(Tuple.of(name))
         .map(rows -> rows.iterator().next().getLong(0));
   }
+
+  /** The positions of the group's parked events (parked or replaying) that are erased events or of erased streams. */
+  Future<List<Long>> parkedErased(String name, java.util.Set<String> eventIds, java.util.Set<String> streams) {
+    return db.pool().preparedQuery(sql("SELECT position, event FROM group_parked WHERE name = $1")).execute(Tuple.of(name))
+        .map(rows -> {
+          List<Long> out = new ArrayList<>();
+          for (Row row : rows) {
+            JsonObject event = db.dialect().jsonObject(row.getValue(1));
+            if (eventIds.contains(event.getString("id")) || streams.contains(event.getString("stream"))) {
+              out.add(row.getLong(0));
+            }
+          }
+          return out;
+        });
+  }
+
+  /** Removes parked rows directly: only for a group no coordinator runs. */
+  Future<Integer> deleteParked(String name, List<Long> positions) {
+    if (positions.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return db.inTransaction(conn -> {
+      Future<Integer> chain = Future.succeededFuture(0);
+      for (long position : positions) {
+        chain = chain.compose(n -> conn.preparedQuery(sql("DELETE FROM group_parked WHERE name = $1 AND position = $2"))
+            .execute(Tuple.of(name, position)).map(r -> n + r.rowCount()));
+      }
+      return chain;
+    });
+  }
 }

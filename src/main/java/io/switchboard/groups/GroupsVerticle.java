@@ -75,8 +75,9 @@ public final class GroupsVerticle extends VerticleBase implements Configured {
     migrations = new MigrationGate(vertx, db, "consumer groups", () -> db.migrate("groups"), this::takeFreeGroups);
     Future<?> admin = vertx.eventBus().<JsonObject>consumer(Addresses.GROUPS_ADMIN, this::onAdmin).completion();
     Future<?> changed = vertx.eventBus().<JsonObject>consumer(Addresses.GROUPS_CHANGED, m -> onChanged(m.body())).completion();
+    Future<?> erase = vertx.eventBus().<JsonObject>consumer(Addresses.GROUPS_ERASE, this::onErase).completion();
     lockTimer = vertx.setPeriodic(settings.lockRetryMs(), t -> takeFreeGroups());
-    return Future.all(admin, changed).compose(v -> migrations.start());
+    return Future.all(admin, changed, erase).compose(v -> migrations.start());
   }
 
   private static JsonObject lockConf(JsonObject conf) {
@@ -209,6 +210,51 @@ public final class GroupsVerticle extends VerticleBase implements Configured {
       result = Future.failedFuture(e);
     }
     result.onSuccess(message::reply).onFailure(e -> db.problem(e, "consumer groups").failReply(message));
+  }
+
+  // ------------------------------------------------------------------ erasure
+
+  /**
+   * Every group's parked copies of erased events: each group's coordinator removes them (through its
+   * own fenced write, keeping its parked count and replays true); a group no coordinator runs now
+   * has them removed from the table here. Groups one after the other: an erasure is rare.
+   */
+  private void onErase(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    JsonObject request = new JsonObject().put("action", "erase")
+        .put("event_ids", body.getJsonArray("event_ids", new JsonArray()))
+        .put("streams", body.getJsonArray("streams", new JsonArray()));
+    Set<String> ids = new HashSet<>();
+    Set<String> streams = new HashSet<>();
+    request.getJsonArray("event_ids").forEach(id -> ids.add(String.valueOf(id)));
+    request.getJsonArray("streams").forEach(s -> streams.add(String.valueOf(s)));
+    JsonObject removed = new JsonObject();
+    Future<Void> result;
+    try {
+      migrations.require();
+      result = store.list().compose(groups -> {
+        Future<Void> chain = Future.succeededFuture();
+        for (String name : groups.keySet()) {
+          chain = chain.compose(v -> eraseIn(name, request, ids, streams)).map(n -> {
+            removed.put(name, n);
+            return null;
+          });
+        }
+        return chain;
+      });
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onSuccess(v -> message.reply(new JsonObject().put("groups", removed)))
+        .onFailure(e -> db.problem(e, "consumer groups' erasure").failReply(message));
+  }
+
+  private Future<Integer> eraseIn(String name, JsonObject request, Set<String> ids, Set<String> streams) {
+    return vertx.eventBus().<JsonObject>request(Addresses.groupCoordinator(name), request, new DeliveryOptions().setSendTimeout(30_000))
+        .map(reply -> reply.body().getInteger("removed", 0))
+        .recover(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+            ? store.parkedErased(name, ids, streams).compose(positions -> store.deleteParked(name, positions))
+            : Future.failedFuture(e));
   }
 
   private Future<JsonObject> known(JsonObject body, Function<GroupSpec, Future<JsonObject>> then) {

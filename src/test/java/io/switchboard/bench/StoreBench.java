@@ -31,7 +31,8 @@ public final class StoreBench {
     int seconds = Integer.parseInt(args[1]);
     // The scavenger runs when the scavenge phase asks, not on its timer.
     JsonObject overrides = new JsonObject().put("eventstore", new JsonObject().put("max_read_limit", 1000)
-        .put("scavenge_ms", 3_600_000).put("scavenge_batch", Integer.getInteger("bench.scavenge.batch", 500)));
+        .put("scavenge_ms", 3_600_000).put("scavenge_batch", Integer.getInteger("bench.scavenge.batch", 500))
+        .put("scavenge_pause_ms", Integer.getInteger("bench.scavenge.pause", 100)));
     int phasesFrom = 2;
     if (kind.equals("pg")) {
       overrides.put("postgres", new JsonObject().put("uri", args[2]).put("schema", args[3]).put("pool_size", 8));

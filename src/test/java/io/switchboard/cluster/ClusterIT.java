@@ -39,7 +39,8 @@ class ClusterIT {
         .put("rabbitmq", new JsonObject().put("uri", Services.RABBITMQ_URI)
             .put("queues", new JsonArray().add(new JsonObject().put("name", QUEUE).put("topic", "cq.feed"))))
         // only the event-bus announcement can wake a subscriber within the tests' bounds
-        .put("eventstore", new JsonObject().put("poll_ms", 20_000))
+        // the scavenger tries every second on every node (one of them holds its lock)
+        .put("eventstore", new JsonObject().put("poll_ms", 20_000).put("scavenge_ms", 1000))
         .put("cqrs", new JsonObject().put("lock_retry_ms", 1000))
         .put("groups", new JsonObject().put("lock_retry_ms", 1000))
         .put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("lease_ms", 3000)
@@ -171,6 +172,42 @@ class ClusterIT {
       // well before the 20 s polling fallback: the announcement crossed the cluster
       assertThat(Duration.ofNanos(System.nanoTime() - appended)).isLessThan(Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * One scavenger per cluster: three times, a stream's old events are hidden and the scavenger
+   * deletes them; every time it is the same node (each node's timer fires every second, so without
+   * the lock the passes would fall on different nodes).
+   */
+  @Test
+  void oneNodeScavengesForTheCluster() {
+    double[] before = {scavenged(1), scavenged(2), scavenged(3)};
+    for (int round = 1; round <= 3; round++) {
+      String stream = "clusterscavenge-" + Services.unique("s");
+      JsonArray events = new JsonArray();
+      for (int i = 0; i < 10; i++) {
+        events.add(new JsonObject().put("type", "old").put("data", new JsonObject().put("n", i)));
+      }
+      assertThat(Http.post(cluster.uri(round, "/api/v1/streams/" + stream + "/events"), events.encode(),
+          "Content-Type", "application/json").statusCode()).isEqualTo(201);
+      assertThat(Http.method("PUT", cluster.uri(round, "/api/v1/streams/" + stream + "/metadata"),
+          new JsonObject().put("max_count", 1).encode(), "Content-Type", "application/json").statusCode()).isEqualTo(200);
+      double expected = 9.0 * round;
+      awaitTrue(Duration.ofSeconds(20), () -> scavenged(1) + scavenged(2) + scavenged(3) - before[0] - before[1] - before[2] >= expected);
+    }
+    long scavengers = java.util.stream.IntStream.rangeClosed(1, 3).filter(n -> scavenged(n) > before[n - 1]).count();
+    assertThat(scavengers).as("nodes that scavenged").isEqualTo(1);
+  }
+
+  /** The node's switchboard.eventstore.scavenged.events counter, from its /metrics. */
+  private static double scavenged(int node) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^switchboard_eventstore_scavenged_events_total(?:\\{[^}]*\\})? ([0-9.E+-]+)$")
+        .matcher(Http.get(cluster.uri(node, "/metrics")).body());
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
   }
 
   @Test

@@ -58,7 +58,8 @@ abstract class StreamLifecycleContract {
         .put("eventstore", new JsonObject().put("poll_ms", 200).put("scavenge_ms", 3_600_000)
             .put("retention", new JsonObject().put("brief", new JsonObject().put("max_count", 2))));
     overrides.put("webhooks", new JsonObject().put("allow_private", true).put("allow_http", true).put("poll_ms", 300));
-    hub = TestHub.start(overrides, "gateway", "topic-router", "event-store", "webhook-outbox", "webhook-sender");
+    overrides.put("groups", new JsonObject().put("lock_retry_ms", 200).put("poll_ms", 200));
+    hub = TestHub.start(overrides, "gateway", "topic-router", "event-store", "webhook-outbox", "webhook-sender", "groups");
     db = database.open(hub.vertx, hub.conf);
     receiver = WebhookReceiver.start();
   }
@@ -424,17 +425,58 @@ abstract class StreamLifecycleContract {
     return found;
   }
 
+  JsonObject group(String group) {
+    HttpResponse<String> response = Http.get(hub.uri("/api/v1/subscriptions/" + group));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Http.json(response);
+  }
+
+  /** Fetches {@code count} deliveries of {@code stream} from the group (one stream is delivered one at a time) and parks each. */
+  void parkAll(String group, String stream, int count) {
+    int parked = 0;
+    long deadline = System.currentTimeMillis() + WAIT.toMillis();
+    while (parked < count && System.currentTimeMillis() < deadline) {
+      HttpResponse<String> fetched = Http.post(hub.uri("/api/v1/subscriptions/" + group + "/fetch?consumer=c&max=10&wait_ms=1000"), "");
+      assertThat(fetched.statusCode()).as(fetched.body()).isEqualTo(200);
+      for (Object d : Http.json(fetched).getJsonArray("deliveries")) {
+        JsonObject delivery = (JsonObject) d;
+        boolean ours = delivery.getJsonObject("event").getString("stream").equals(stream);
+        String path = "/api/v1/subscriptions/" + group + (ours ? "/nack" : "/ack");
+        JsonObject settle = new JsonObject().put("consumer", "c").put("ids", new JsonArray().add(delivery.getString("delivery_id")));
+        HttpResponse<String> settled = Http.post(hub.uri(path), (ours ? settle.put("action", "park").put("reason", "test") : settle).encode(),
+            "Content-Type", "application/json");
+        assertThat(settled.statusCode()).as(settled.body()).isEqualTo(200);
+        parked += ours ? 1 : 0;
+      }
+    }
+    assertThat(parked).as("deliveries of " + stream + " parked").isEqualTo(count);
+  }
+
   @Test
   void erasureLeavesNoTraceInAnyTableNorInTheTopicHistory() {
     String s = stream("person");
     String path = "/erase-" + UUID.randomUUID();
     webhook(path, "thing.*");
     webhook(path + "-deleted", "switchboard.stream.deleted");
+    // A consumer group on the category parks the stream's events: erasure must remove those copies too.
+    String group = "erase-" + UUID.randomUUID().toString().substring(0, 8);
+    HttpResponse<String> created = Http.method("PUT", hub.uri("/api/v1/subscriptions/" + group),
+        new JsonObject().put("category", "person").put("start", "end").encode(), "Content-Type", "application/json");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    awaitTrue("the group's coordinator runs", () -> "running".equals(group(group).getString("status")));
     appendOk(s, 2);
     assertThat(Http.method("PUT", hub.uri("/api/v1/streams/" + s + "/snapshot"), new JsonObject().put("version", 1)
         .put("state", new JsonObject().put("who", s)).encode(), "Content-Type", "application/json").statusCode()).isEqualTo(200);
     putMetadata(s, new JsonObject().put("max_count", 10));
     appendOk(s, 1);
+    parkAll(group, s, 3);
+    awaitTrue("three parked", () -> group(group).getLong("parked") == 3);
+    // One of them is being replayed (a replaying copy is a copy too).
+    HttpResponse<String> replay = Http.post(hub.uri("/api/v1/subscriptions/" + group + "/parked/replay"),
+        new JsonObject().put("ids", new JsonArray().add(Http.json(Http.get(hub.uri("/api/v1/subscriptions/" + group + "/parked")))
+            .getJsonArray("parked").getJsonObject(0).getString("id"))).encode(), "Content-Type", "application/json");
+    assertThat(replay.statusCode()).as(replay.body()).isEqualTo(200);
+    assertThat(traces(s).stream().filter(t -> t.toLowerCase().startsWith("group_parked")).count()).isEqualTo(3);
     receiver.await(WAIT, "3 deliveries", list -> list.stream().filter(r -> r.path().equals(path)).count() >= 3);
     assertThat(delete(s, false).statusCode()).isEqualTo(200);
     // The delete is announced to webhooks subscribed to switchboard.stream.deleted.
@@ -458,7 +500,12 @@ abstract class StreamLifecycleContract {
     // event data, only the delivery id): the three event deliveries' attempts are certain.
     assertThat(answer.getJsonObject("webhooks").getInteger("attempts")).isGreaterThanOrEqualTo(3);
     assertThat(answer.getJsonObject("topic_history").getJsonObject("nodes").getInteger(hub.nodeId())).isGreaterThanOrEqualTo(3);
+    assertThat(answer.getJsonObject("consumer_groups").getJsonObject("groups").getInteger(group)).as(erased.body()).isEqualTo(3);
     assertThat(traces(s)).as("traces of the erased stream").isEmpty();
+    // The coordinator's own count and replays follow: nothing parked, nothing to deliver.
+    assertThat(group(group).getLong("parked")).isZero();
+    assertThat(group(group).getLong("pending")).isZero();
+    assertThat(Http.method("DELETE", hub.uri("/api/v1/subscriptions/" + group), null).statusCode()).isEqualTo(204);
     assertProblem(get(s), 404, "stream-not-found");
     // An erased stream may be written again, from the start.
     assertThat(appendOk(s, 1).getLong("first_version")).isZero();
