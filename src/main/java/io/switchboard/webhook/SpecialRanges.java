@@ -1,7 +1,7 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.Cidr;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,26 +17,7 @@ final class SpecialRanges {
 
   enum Kind { GLOBAL, PRIVATE, NEVER }
 
-  record Range(String cidr, byte[] prefix, int bits, Kind kind, String name) {
-
-    boolean contains(byte[] address) {
-      if (address.length != prefix.length) {
-        return false;
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (address[i] != prefix[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = (0xff << (8 - rest)) & 0xff;
-      return (address[full] & mask) == (prefix[full] & mask);
-    }
-  }
+  record Range(String cidr, Cidr block, Kind kind, String name) {}
 
   private static final List<Range> RANGES = new ArrayList<>();
 
@@ -89,13 +70,7 @@ final class SpecialRanges {
   private SpecialRanges() {}
 
   private static void add(String cidr, Kind kind, String name) {
-    int slash = cidr.indexOf('/');
-    try {
-      RANGES.add(new Range(cidr, InetAddress.getByName(cidr.substring(0, slash)).getAddress(),
-          Integer.parseInt(cidr.substring(slash + 1)), kind, name));
-    } catch (UnknownHostException impossible) {
-      throw new IllegalStateException(cidr, impossible);
-    }
+    RANGES.add(new Range(cidr, Cidr.parse(cidr), kind, name));
   }
 
   /** The most specific special range holding the address, or null for an ordinary global unicast address. */
@@ -103,7 +78,7 @@ final class SpecialRanges {
     byte[] bytes = address.getAddress();
     Range best = null;
     for (Range range : RANGES) {
-      if (range.contains(bytes) && (best == null || range.bits() > best.bits())) {
+      if (range.block().contains(bytes) && (best == null || range.block().bits() > best.block().bits())) {
         best = range;
       }
     }

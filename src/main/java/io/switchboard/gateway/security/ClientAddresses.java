@@ -1,6 +1,7 @@
 package io.switchboard.gateway.security;
 
 import io.netty.util.NetUtil;
+import io.switchboard.core.Cidr;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,26 +23,6 @@ import java.util.Locale;
  */
 public final class ClientAddresses {
 
-  private record Cidr(byte[] network, int bits) {
-    boolean contains(byte[] address) {
-      if (address.length != network.length) {
-        return false;
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (address[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = 0xff << (8 - rest) & 0xff;
-      return (address[full] & mask) == (network[full] & mask);
-    }
-  }
-
   private final List<Cidr> trusted;
 
   public ClientAddresses(JsonObject conf) {
@@ -58,24 +39,12 @@ public final class ClientAddresses {
       throw new IllegalArgumentException("http.trusted_proxies: must be a list of addresses or CIDRs");
     }
     for (Object entry : list) {
-      String text = entry instanceof String s ? s.trim() : "";
-      int slash = text.indexOf('/');
-      byte[] address = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? text : text.substring(0, slash));
-      if (address == null) {
-        throw new IllegalArgumentException("http.trusted_proxies: '" + entry + "' is not an IP address or CIDR");
+      try {
+        out.add(Cidr.parse(entry instanceof String text ? text : ""));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("http.trusted_proxies: " + (entry instanceof String ? e.getMessage()
+            : "'" + entry + "' is not an IP address or CIDR"));
       }
-      int bits = address.length * 8;
-      if (slash >= 0) {
-        try {
-          bits = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-          bits = -1;
-        }
-        if (bits < 0 || bits > address.length * 8) {
-          throw new IllegalArgumentException("http.trusted_proxies: '" + entry + "' has an invalid prefix length");
-        }
-      }
-      out.add(new Cidr(address, bits));
     }
     return out;
   }
