@@ -9,6 +9,13 @@ public final class Addresses {
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
   /**
+   * Node-local send {@code {"topic", "event"}}, no reply: the event store's announcement of an event
+   * it committed, a complete CloudEvent it built itself, so the router takes it without the checks
+   * and the reply of {@link #TOPICS_PUBLISH} (sent with {@link SharedJson}: not copied on the way).
+   */
+  public static final String TOPICS_ANNOUNCE = "switchboard.topics.announce";
+
+  /**
    * Request {@code {"address": "switchboard.watch.<id>", "topics": [patterns], "ttl_ms"?}} →
    * {@code {"watching": [...], "ttl_ms"}}: send every message matching the patterns to that address
    * (which a bridge client has registered) until the watch expires; repeat the request to renew it.

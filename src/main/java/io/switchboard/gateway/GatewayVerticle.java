@@ -78,6 +78,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     Listener listener = listeners(conf).get(0);
     PublicBind.require(listener, conf);
