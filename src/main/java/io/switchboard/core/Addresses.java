@@ -9,9 +9,10 @@ public final class Addresses {
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
   /**
-   * Node-local send {@code {"topic", "event"}}, no reply: the event store's announcement of an event
-   * it committed, a complete CloudEvent it built itself, so the router takes it without the checks
-   * and the reply of {@link #TOPICS_PUBLISH} (sent with {@link SharedJson}: not copied on the way).
+   * Node-local send {@code {"topic", "events": [CloudEvent, …]}}, no reply: the event store's
+   * announcement of the events of an append it committed, complete CloudEvents it built itself, so
+   * the router takes them without the checks and the reply of {@link #TOPICS_PUBLISH}; one message
+   * per append (sent with {@link SharedJson}: not copied on the way).
    */
   public static final String TOPICS_ANNOUNCE = "switchboard.topics.announce";
 

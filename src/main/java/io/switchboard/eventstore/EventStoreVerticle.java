@@ -214,12 +214,13 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     EventBus bus = vertx.eventBus();
     bus.publish(Addresses.EVENTSTORE_APPENDED, appended.announcement());
     String topic = StreamName.topic(StreamName.category(appended.stream()));
+    // Complete and valid as built (the append checked every part): straight to the router's
+    // announcement path, one message for the append, without the checks and the reply of a publish.
+    JsonArray events = new JsonArray(new ArrayList<>(appended.events().size()));
     for (StoredEvent event : appended.events()) {
-      // Complete and valid as built (the append checked every part): straight to the router's
-      // announcement path, without the checks and the reply of a publish.
-      bus.send(Addresses.TOPICS_ANNOUNCE, new JsonObject().put("topic", topic).put("event", cloudEvent(event)),
-          SharedJson.HANDED_OVER);
+      events.add(cloudEvent(event));
     }
+    bus.send(Addresses.TOPICS_ANNOUNCE, new JsonObject().put("topic", topic).put("events", events), SharedJson.HANDED_OVER);
   }
 
   /** The CloudEvent of a stored event, its attributes in the order {@code Envelope} writes them, data last. */

@@ -46,6 +46,7 @@ final class Subscriptions {
 
   private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
   private static final long RETRY_MS = 1000;
+  private static final long THROUGH_DELAY_MS = 100;
 
   private final Vertx vertx;
   private final SqlEventStore store;
@@ -67,6 +68,9 @@ final class Subscriptions {
     /** The event types the subscriber wants ($all only); null: every event. */
     final Predicate<String> wanted;
     long cursor;
+    /** The last {@code through} the subscriber was told (type-filtered subscriptions). */
+    long toldThrough;
+    long throughTimer = -1;
     long lastSent = System.currentTimeMillis();
     boolean busy;
     boolean dirty;
@@ -207,10 +211,45 @@ final class Subscriptions {
   void announced(JsonObject announcement) {
     knownHead = Math.max(knownHead, announcement.getLong("position", 0L));
     for (Subscription s : List.copyOf(open.values())) {
-      if (s.concerns(announcement)) {
+      if (s.concerns(announcement) && !passedUnread(s, announcement)) {
         pump(s);
       }
     }
+  }
+
+  /**
+   * An idle type-filtered subscription whose next events are exactly the announced append's, none
+   * of a type it wants, moves past them without reading: positions are gap-free as committed, so
+   * nothing else lies between its cursor and the append's last position. The subscriber hears the
+   * new {@code through} a moment later (one message for many appends), or with its next events.
+   */
+  private boolean passedUnread(Subscription s, JsonObject announcement) {
+    if (s.wanted == null || s.busy || s.closed || !(announcement.getValue("types") instanceof JsonArray types)
+        || announcement.getLong("first_position", -1L) != s.cursor + 1) {
+      return false;
+    }
+    for (Object type : types) {
+      if (s.wanted.test(String.valueOf(type))) {
+        return false;
+      }
+    }
+    s.cursor = announcement.getLong("position");
+    if (s.throughTimer < 0) {
+      s.throughTimer = vertx.setTimer(THROUGH_DELAY_MS, t -> {
+        s.throughTimer = -1;
+        if (s.closed || s.busy || s.cursor <= s.toldThrough) {
+          return;
+        }
+        s.busy = true;
+        deliver(s, new JsonArray(), s.cursor).onComplete(ar -> {
+          s.busy = false;
+          if (ar.succeeded() && s.dirty) {
+            pump(s);
+          }
+        });
+      });
+    }
+    return true;
   }
 
   /** The polling fallback and the heartbeats; called every poll interval. */
@@ -286,6 +325,7 @@ final class Subscriptions {
     JsonObject message = new JsonObject().put("subscription", s.id).put("events", events);
     if (through != null) {
       message.put("through", through);
+      s.toldThrough = Math.max(s.toldThrough, through);
     }
     return vertx.eventBus().request(s.address, message, new DeliveryOptions().setSendTimeout(timeoutMs).setCodecName(SharedJson.NAME))
         .<Void>mapEmpty()
@@ -295,6 +335,7 @@ final class Subscriptions {
   private void close(Subscription s, String reason) {
     if (!s.closed) {
       s.closed = true;
+      vertx.cancelTimer(s.throughTimer);
       open.remove(s.id);
       gauge.decrementAndGet();
       log.debug("subscription {} to {} ended: {}", s.id, s.stream != null ? s.stream : "$all", reason);
