@@ -79,9 +79,10 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
 
     List<Future<?>> registrations = new ArrayList<>();
     registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_PUBLISH, this::publish).completion());
-    registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_ANNOUNCE, this::announce).completion());
     registrations.add(eventBus.localConsumer(Addresses.ready("topics"),
         m -> m.reply(new JsonObject().put("status", "UP"))).completion());
+
+    registrations.add(eventBus.<JsonObject>localConsumer(Addresses.TOPICS_ANNOUNCE, this::announce).completion());
     if (electSequencer()) {
       JsonObject historyConf = conf.getJsonObject("topics", new JsonObject()).getJsonObject("history", new JsonObject());
       history = new TopicHistory(historyConf.getInteger("max_count", 1000), historyConf.getLong("max_age_ms", 300_000L),
@@ -170,7 +171,11 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     for (int i = 0; i < events.size(); i++) {
       JsonObject event = events.getJsonObject(i);
       TopicEvent accepted = new TopicEvent(topic, event.getString("type"), event.getString("id"), event.encode(), "store", null);
-      eventBus.publish(FANOUT, accepted, CLUSTER);
+      if (sequencer && !vertx.isClustered()) {
+        order(accepted);   // this instance orders the node's messages and no other node needs them: no hop
+      } else {
+        eventBus.publish(FANOUT, accepted, CLUSTER);
+      }
       eventBus.publish(Addresses.topic(topic), event, CLUSTER);
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
     }
