@@ -54,6 +54,8 @@ final class StoreFollower {
   private Future<Void> writes = Future.succeededFuture();
   /** How far batches without deliveries went; written a moment later, not one transaction per batch. */
   private long passedTo;
+  /** The last position this subscription's batches were handled up to (committed or passed). */
+  private long readTo;
   private long checkpointTimer = -1;
   private static final long CHECKPOINT_DELAY_MS = 200;
 
@@ -144,6 +146,7 @@ final class StoreFollower {
   }
 
   private void follow(long after) {
+    readTo = after;
     String address = "switchboard.webhooks.follower." + UUID.randomUUID();
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer(address, this::batch);
     consumer = c;
@@ -180,9 +183,13 @@ final class StoreFollower {
     }
     EndpointMatcher targets = matcher.get();
     if (targets != subscribedFor) {
-      // The endpoints changed: this batch was filtered for the old ones. Again from the checkpoint.
+      // The endpoints changed: this batch was filtered for the old ones. Again from where the
+      // previous batches left off (not the checkpoint, which may lag: a new endpoint must not get
+      // the events before it, as it would not have without the filter).
       message.fail(410, "the endpoints changed");
-      resubscribe();
+      long from = readTo;
+      unfollow();
+      follow(from);
       return;
     }
     JsonArray events = message.body().getJsonArray("events", new JsonArray());
@@ -190,6 +197,7 @@ final class StoreFollower {
     if (events.isEmpty()) {
       message.reply(null);
       if (through != null && through > passedTo) {
+        readTo = Math.max(readTo, through);
         checkpointSoon(through);
       }
       return;
@@ -212,6 +220,7 @@ final class StoreFollower {
     long position = Math.max(last, through == null ? 0 : through);
     write(() -> db.inTransaction(conn -> deliveries.insert(conn, rows).compose(v -> leases.advance(conn, owner, position, leaseMs))))
         .onSuccess(v -> {
+          readTo = Math.max(readTo, position);
           message.reply(null);
           if (!rows.isEmpty()) {
             written.accept(rows);
