@@ -38,8 +38,8 @@ final class EndpointMatcher {
   }
 
   /** The event-type patterns of the active endpoints. */
-  List<String> patterns() {
-    return List.copyOf(patterns);
+  java.util.Set<String> patterns() {
+    return java.util.Collections.unmodifiableSet(patterns);
   }
 
   boolean isEmpty() {

@@ -48,8 +48,8 @@ final class StoreFollower {
   private MessageConsumer<JsonObject> consumer;
   private long lastHeard;
   private boolean stopped;
-  /** The endpoints the subscription asked the store to filter for; other endpoints since: subscribe again. */
-  private EndpointMatcher subscribedFor;
+  /** The patterns the subscription asked the store to filter for; other patterns since: subscribe again. */
+  private Set<String> subscribedFor = Set.of();
   /** Checkpoint writes, one at a time, in order. */
   private Future<Void> writes = Future.succeededFuture();
   /** How far batches without deliveries went; written a moment later, not one transaction per batch. */
@@ -152,9 +152,9 @@ final class StoreFollower {
     consumer = c;
     lastHeard = System.currentTimeMillis();
     // Only events some endpoint wants: the store reads just positions and types past the rest.
-    subscribedFor = matcher.get();
+    subscribedFor = Set.copyOf(matcher.get().patterns());
     JsonObject request = new JsonObject().put("stream", "$all").put("after", after).put("address", address)
-        .put("heartbeat_ms", heartbeatMs).put("type_patterns", new JsonArray(subscribedFor.patterns()));
+        .put("heartbeat_ms", heartbeatMs).put("type_patterns", new JsonArray(List.copyOf(subscribedFor)));
     c.completion()
         .compose(v -> vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, request))
         .onFailure(e -> {
@@ -182,7 +182,7 @@ final class StoreFollower {
       return;
     }
     EndpointMatcher targets = matcher.get();
-    if (targets != subscribedFor) {
+    if (!subscribedFor.equals(targets.patterns())) {
       // The endpoints changed: this batch was filtered for the old ones. Again from where the
       // previous batches left off (not the checkpoint, which may lag: a new endpoint must not get
       // the events before it, as it would not have without the filter).
