@@ -33,6 +33,7 @@ final class SseStream implements Subscriber {
   private final Outbox<Buffer> outbox;
   private final Context context;
   private Buffer pending;
+  private boolean pendingIsCopy;
   private ArrayDeque<TopicEvent> held;
   private boolean closed;
   private long deliveredUpTo;
@@ -75,15 +76,24 @@ final class SseStream implements Subscriber {
     }, settings.maxBacklog(), settings.policy(), metrics);
   }
 
-  /** Adds a frame to this turn's chunk; the first frame of a turn schedules its write. */
+  /**
+   * Adds a frame to this turn's chunk; the first frame of a turn schedules its write. A lone frame
+   * is written as it is (frames are shared between connections: copied, never appended to).
+   */
   private void coalesce(Buffer frame) {
     if (context == null) {
       writeNow(frame);
       return;
     }
     if (pending == null) {
-      pending = Buffer.buffer(Math.max(COALESCE_BYTES / 4, frame.length()));
+      pending = frame;
+      pendingIsCopy = false;
       context.runOnContext(v -> flushPending());
+      return;
+    }
+    if (!pendingIsCopy) {
+      pending = Buffer.buffer(Math.min(COALESCE_BYTES, 4 * (pending.length() + frame.length()))).appendBuffer(pending);
+      pendingIsCopy = true;
     }
     pending.appendBuffer(frame);
     if (pending.length() >= COALESCE_BYTES) {
