@@ -72,6 +72,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   private String instance;
   private volatile EndpointMatcher matcher = EndpointMatcher.EMPTY;
   private io.vertx.core.eventbus.MessageConsumer<TopicEvent> topicMessages;
+  private boolean stopping;
   private MigrationGate migrations;
   private long refreshTimer = -1;
   private long lastCleanup;
@@ -184,7 +185,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
    * message published on the node would wake this verticle's event loop for nothing.
    */
   private void listenToTopics(boolean wanted) {
-    if (wanted && topicMessages == null) {
+    if (wanted && topicMessages == null && !stopping) {
       topicMessages = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body()));
     } else if (!wanted && topicMessages != null) {
       topicMessages.unregister();
@@ -203,6 +204,8 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
+    listenToTopics(false);
     if (migrations != null) {
       migrations.close();
     }
