@@ -6,6 +6,7 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicPublication;
 import io.switchboard.gateway.security.BrowserGuard;
 import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
@@ -78,6 +79,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
+    TopicPublication.registerCodec(vertx);
     JsonObject conf = config();
     Listener listener = listeners(conf).get(0);
     PublicBind.require(listener, conf);
