@@ -5,6 +5,7 @@ import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPublication;
 import io.switchboard.gateway.security.BrowserGuard;
@@ -80,6 +81,7 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
     TopicPublication.registerCodec(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     Listener listener = listeners(conf).get(0);
     PublicBind.require(listener, conf);
