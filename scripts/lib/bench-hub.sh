@@ -1,7 +1,7 @@
 # Sourced by benchmarks that drive a hub from outside its process: starts `java -jar` on PostgreSQL
 # with the default verticles (projector and webhook follower included, as in production) in its own
 # schema, waits until it is ready, and stops it on request. Needs: PG_URI, work (a scratch directory).
-#   start_bench_hub SCHEMA   -> HUB_PID, HUB_URL
+#   start_bench_hub SCHEMA   -> HUB_PID, HUB_URL  (SCHEMA "": the embedded H2 default, under $work/hub/data)
 #   stop_bench_hub
 # BENCH_HUB_JAR picks the jar (default target/switchboard.jar); BENCH_JFR=FILE records the hub with JFR.
 start_bench_hub() {
@@ -9,7 +9,7 @@ start_bench_hub() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$work/hub"
   jq -n --arg uri "$PG_URI" --arg schema "$schema" --argjson port "$port" \
-    '{http: {port: $port}, postgres: {uri: $uri, schema: $schema}}' > "$work/hub/bench.json"
+    '{http: {port: $port}} + (if $schema == "" then {} else {postgres: {uri: $uri, schema: $schema}} end)' > "$work/hub/bench.json"
   [ -z "${BENCH_JFR:-}" ] || jfr=("-XX:StartFlightRecording=filename=$(realpath -m "$BENCH_JFR"),settings=profile,dumponexit=true")
   jar=$(realpath "${BENCH_HUB_JAR:-target/switchboard.jar}")
   (cd "$work/hub" && exec java "${jfr[@]}" -jar "$jar" --conf bench.json > hub.log 2>&1) & HUB_PID=$!
