@@ -167,28 +167,6 @@ abstract class EventStoreContract {
   }
 
   @Test
-  void appendsSentWithoutWaitingCommitInTheOrderTheyArrivedWhetherTheirStreamsAreNewOrKnown() {
-    // New streams wait for their version to be read before they join a batch; what arrives after
-    // them waits too, so nothing overtakes: positions follow the order of sending.
-    String known = stream("gate");
-    long from = appendOk(known, event("gate.seen", -1)).getLong("position") + 1;
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    List<io.vertx.core.Future<?>> sent = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      String s = i % 3 == 2 ? known : "gate-" + run + "-" + (i / 3);   // two appends to each new stream, then one to the known
-      sent.add(hub.vertx.eventBus().request(Addresses.EVENTSTORE_APPEND, new JsonObject().put("stream", s)
-          .put("expected_version", "any").put("events", new JsonArray().add(new JsonObject().put("type", "gate.seen")
-              .put("data", new JsonObject().put("i", i))))));
-    }
-    TestHub.await(io.vertx.core.Future.all(sent));
-    List<Integer> order = new ArrayList<>();
-    for (Object e : read("$all?category=gate&from_position=" + from + "&limit=100")) {
-      order.add(((JsonObject) e).getJsonObject("data").getInteger("i"));
-    }
-    assertThat(order).hasSize(60).isSorted();
-  }
-
-  @Test
   void expectedVersionsAreEnforcedWithTheCurrentVersionInTheConflict() {
     String s = stream("acct");
     assertProblem(append(s, event("a", 1), "Expected-Version", "stream_exists"), 409, "wrong-expected-version");
