@@ -24,13 +24,6 @@ final class AppendWriter {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final IntConsumer batchSizes;
   private boolean writing;
-  /**
-   * Open (complete) unless an append is waiting for its stream's version to be read
-   * ({@link SqlEventStore#learn}); appends submitted meanwhile wait behind it, so the queue keeps
-   * the order appends arrived in.
-   */
-  private Future<?> gate = Future.succeededFuture();
-  private int atTheGate;
 
   AppendWriter(SqlEventStore store, int maxBatchEvents, int maxPending, IntConsumer batchSizes) {
     this.store = store;
@@ -40,27 +33,13 @@ final class AppendWriter {
   }
 
   Future<Appended> submit(AppendRequest request) {
-    if (queue.size() + atTheGate >= maxPending) {
+    if (queue.size() >= maxPending) {
       return Future.failedFuture(new Problem(503, "store-busy", "Service unavailable",
           maxPending + " appends are already waiting for the database; retry shortly"));
     }
     Promise<Appended> promise = Promise.promise();
-    Pending pending = new Pending(request, promise);
-    if (!store.knows(request.stream())) {
-      // A failed read only means the batch reads under the lock, as it would have anyway.
-      gate = Future.all(gate, store.learn(request.stream()).otherwiseEmpty());
-    }
-    if (gate.isComplete()) {
-      queue.add(pending);
-      drain();
-    } else {
-      atTheGate++;
-      gate.onComplete(opened -> {
-        atTheGate--;
-        queue.add(pending);
-        drain();
-      });
-    }
+    queue.add(new Pending(request, promise));
+    drain();
     return promise.future();
   }
 

@@ -93,7 +93,6 @@ final class SqlEventStore {
   private final String readSnapshot;
   private final String listStreams;
   private final String streamState;
-  private final String learnState;
   private final String upsertMetaUpdate;
   private final String upsertMetaInsert;
   private final String markDeletion;
@@ -118,10 +117,6 @@ final class SqlEventStore {
     // a delete) removed that event; and whether it is deleted. One statement: one snapshot of both.
     streamState = db.sql("SELECT (SELECT MAX(version) FROM events WHERE stream = $1),"
         + " (SELECT last_version FROM stream_meta WHERE stream = $2), (SELECT deleted FROM stream_meta WHERE stream = $3)");
-    // The same, with the deletion count of the same snapshot: see learn().
-    learnState = db.sql("SELECT (SELECT MAX(version) FROM events WHERE stream = $1),"
-        + " (SELECT last_version FROM stream_meta WHERE stream = $2), (SELECT deleted FROM stream_meta WHERE stream = $3),"
-        + " (SELECT deletions FROM store_head WHERE id = 1)");
     upsertMetaUpdate = db.sql("UPDATE stream_meta SET truncate_before = $1, last_version = $2, deleted = $3, updated_at = $4 WHERE stream = $5");
     upsertMetaInsert = db.sql("INSERT INTO stream_meta (truncate_before, last_version, deleted, updated_at, stream) VALUES ($1, $2, $3, $4, $5)");
     markDeletion = db.sql("UPDATE store_head SET last_position = $1, deletions = deletions + $2 WHERE id = 1");
@@ -245,36 +240,6 @@ final class SqlEventStore {
     }
     Plan plan = plan(batch, current, Set.of(), null, head);
     return plan.needsIds().isEmpty() ? plan : null;
-  }
-
-  /** Whether this writer knows the stream's last version, so a batch with it can plan without reading. */
-  boolean knows(String stream) {
-    return head < 0 || versions.containsKey(stream);
-  }
-
-  /**
-   * Reads the last version of a stream this writer does not know, outside the head lock and before
-   * its append joins a batch, so that the batch is planned from what the writer knows: one round
-   * trip under the lock instead of two (a new stream, say the first event of an aggregate, would
-   * otherwise send its whole batch through the reading path). The version read can only be behind
-   * the stream's (appends only raise it; soft deletes and the scavenger keep it), like the rest of
-   * this writer's knowledge, except after a hard delete or an erasure: the statement reads the
-   * deletion count in the same snapshot, the version is kept only when that count is the one this
-   * writer plans with, and the lock checks the count again.
-   */
-  Future<Void> learn(String stream) {
-    if (head < 0) {
-      return Future.succeededFuture();
-    }
-    return db.pool().preparedQuery(learnState).execute(Tuple.of(stream, stream, stream)).map(rows -> {
-      Row row = rows.iterator().next();
-      StreamState state = StreamState.of(row);
-      Long deletionsThen = row.getLong(3);
-      if (!state.hardDeleted() && deletionsThen != null && deletionsThen == deletions && !versions.containsKey(stream)) {
-        versions.put(stream, state.version());
-      }
-      return null;
-    });
   }
 
   private void remember(Plan plan) {
