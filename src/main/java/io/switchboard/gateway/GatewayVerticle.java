@@ -147,9 +147,15 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
-            .requestHandler(router)
-            .listen())
+        .compose(v -> {
+          HttpServer created = vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
+              .requestHandler(router);
+          WsSettings ws = WsSettings.from(conf);
+          if (ws.compression()) {
+            created.connectionHandler(PerMessageDeflate.installer(ws.compressionLevel()));
+          }
+          return created.listen();
+        })
         .onSuccess(s -> {
           server = s;
           Listening.bound(vertx, listener, s.actualPort());
@@ -216,11 +222,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
 
   /**
    * permessage-deflate for WebSocket clients and SockJS's WebSocket transport, off unless
-   * {@code ws.compression}: with full context takeover each socket keeps its own zlib state
-   * (hundreds of KB of native memory) and compresses every message again. When on, the server
-   * grants {@code server_no_context_takeover} to clients that ask, asks clients for
-   * {@code client_no_context_takeover}, and uses a cheap level; the older deflate-frame extension
-   * stays off.
+   * {@code ws.compression}. Enabling it here makes Vert.x accept compressed frames and add its
+   * extension handler, which {@link PerMessageDeflate#installer} then replaces (no context
+   * takeover, whatever the client offers); the older deflate-frame extension stays off.
    */
   static void compression(HttpServerOptions options, WsSettings ws) {
     options.setPerMessageWebSocketCompressionSupported(ws.compression())

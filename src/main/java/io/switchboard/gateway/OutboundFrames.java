@@ -63,6 +63,7 @@ final class OutboundFrames {
         websocket.appendString("\",\"cursor\":\"").appendString(event.cursor());
       }
       websocket.appendString("\",\"event\":").appendString(event.event()).appendString("}");
+      websocket = SharedFrame.of(websocket); // compressed at most once, for sockets with permessage-deflate
     }
     return websocket;
   }

@@ -33,7 +33,7 @@ final class WebSocketRoutes {
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
         new java.util.HashMap<>(), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
-      io.vertx.core.buffer.Buffer frame = m.body().getJsonObject("frame").toBuffer(); // once for all sockets
+      io.vertx.core.buffer.Buffer frame = SharedFrame.of(m.body().getJsonObject("frame").toBuffer()); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
     });
     this.personal = vertx.eventBus().consumer(RealtimeAddresses.CLIENTS, m -> {
