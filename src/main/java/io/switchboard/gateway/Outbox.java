@@ -54,14 +54,32 @@ final class Outbox<T> {
     this.metrics = metrics;
   }
 
+  /**
+   * Writes a message's ready-made wire form straight to the connection; false when it cannot, and
+   * the frame is then written the usual way.
+   */
+  interface DirectWrite {
+    boolean write();
+  }
+
   /** Sends a message frame (counted as a message out). */
   void send(T frame) {
+    send(frame, null);
+  }
+
+  /**
+   * Sends a message frame; when the connection takes it at once, {@code direct} may write a cheaper
+   * form of the same bytes. Waiting frames go the usual way when the connection drains.
+   */
+  void send(T frame, DirectWrite direct) {
     if (closed || sink.isClosed()) {
       return;
     }
     if (backlog.isEmpty() && !sink.writeQueueFull()) {
       flushGapNotice();
-      sink.write(frame);
+      if (direct == null || !direct.write()) {
+        sink.write(frame);
+      }
       metrics.sent();
       return;
     }

@@ -7,6 +7,10 @@ import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
@@ -57,6 +61,9 @@ final class WsConnection implements Subscriber {
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
   private final Set<String> rooms = new LinkedHashSet<>();
   private final Outbox<Buffer> outbox;
+  /** The socket's channel for frames encoded once for all sockets; null: every frame goes through Vert.x. */
+  private final ChannelHandlerContext wire;
+  private final ChannelPromise wirePromise;
   private final java.util.Map<String, GroupConsumer> groups = new java.util.LinkedHashMap<>();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
@@ -75,6 +82,9 @@ final class WsConnection implements Subscriber {
     this.clientId = clientId;
     this.principal = principal;
     this.context = context;
+    // Compression is the handshaker's business when on: its frames must all go through its encoder.
+    this.wire = context.settings().compression() ? null : WebSocketChannels.of(ws);
+    this.wirePromise = wire == null ? null : new VoidChannelPromise(wire.channel(), false);
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
@@ -545,7 +555,25 @@ final class WsConnection implements Subscriber {
       held.addLast(frames);
       return;
     }
-    outbox.send(frames.websocket());
+    outbox.send(frames.websocket(), wire == null ? null : () -> writeWire(frames));
+  }
+
+  /**
+   * Writes the message's shared, ready-made WebSocket frame to the channel, flushed at once (one
+   * system call, as any write). Only on the channel's own event loop and while its buffer has
+   * room; otherwise the frame goes through Vert.x, which queues and reports a full write queue.
+   */
+  private boolean writeWire(OutboundFrames frames) {
+    if (!wire.executor().inEventLoop() || !wire.channel().isWritable()
+        || frames.websocket().length() > context.settings().maxFrameBytes()) {
+      return false;
+    }
+    ByteBuf frame = frames.websocketWire();
+    if (frame == null) {
+      return false;
+    }
+    wire.writeAndFlush(frame.retainedDuplicate(), wirePromise);
+    return true;
   }
 
   void sendFrame(String text) {
