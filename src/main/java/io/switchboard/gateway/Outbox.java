@@ -12,6 +12,9 @@ import java.util.ArrayDeque;
  */
 final class Outbox<T> {
 
+  @SuppressWarnings("rawtypes")
+  private static final ArrayDeque EMPTY = new ArrayDeque<>(0);
+
   enum SlowPolicy {
     DROP_OLDEST, CLOSE;
 
@@ -42,7 +45,8 @@ final class Outbox<T> {
   private final int maxBacklog;
   private final SlowPolicy policy;
   private final ConnectionMetrics metrics;
-  private final ArrayDeque<T> backlog = new ArrayDeque<>();
+  /** Allocated when a frame first has to wait: most connections keep up and never need it. */
+  private ArrayDeque<T> backlog = EMPTY;
   private long dropped;
   private boolean drainArmed;
   private boolean closed;
@@ -93,6 +97,9 @@ final class Outbox<T> {
       backlog.removeFirst();
       dropped++;
       metrics.dropped();
+    }
+    if (backlog == EMPTY) {
+      backlog = new ArrayDeque<>(4);
     }
     backlog.addLast(frame);
     armDrain();
@@ -149,7 +156,7 @@ final class Outbox<T> {
 
   void close() {
     closed = true;
-    backlog.clear();
+    backlog = EMPTY;
   }
 
   boolean isClosed() {

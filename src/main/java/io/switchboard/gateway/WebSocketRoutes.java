@@ -31,16 +31,13 @@ final class WebSocketRoutes {
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
-        new java.util.HashMap<>(), new GroupClient(vertx));
+        new LocalClients(), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       io.vertx.core.buffer.Buffer frame = m.body().getJsonObject("frame").toBuffer(); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
     });
     this.personal = vertx.eventBus().consumer(RealtimeAddresses.CLIENTS, m -> {
-      java.util.Set<WsConnection> local = context.byClientId().get(m.body().getString("client_id"));
-      if (local != null) {
-        List.copyOf(local).forEach(c -> c.onPersonal(m.body()));
-      }
+      context.byClientId().get(m.body().getString("client_id")).forEach(c -> c.onPersonal(m.body()));
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
   }

@@ -59,12 +59,13 @@ final class WsConnection implements Subscriber {
   private final String connectionId = UUID.randomUUID().toString();
   private final WsContext context;
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
-  private final Set<String> rooms = new LinkedHashSet<>();
+  /** Empty and shared until the first join: most connections never join a room or consume a group. */
+  private Set<String> rooms = Set.of();
   private final Outbox<Buffer> outbox;
   /** The socket's channel for frames encoded once for all sockets; null: every frame goes through Vert.x. */
   private final ChannelHandlerContext wire;
   private final ChannelPromise wirePromise;
-  private final java.util.Map<String, GroupConsumer> groups = new java.util.LinkedHashMap<>();
+  private java.util.Map<String, GroupConsumer> groups = java.util.Map.of();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
@@ -146,7 +147,7 @@ final class WsConnection implements Subscriber {
     return claimed
         .compose(v -> {
           if (!closed) {
-            context.byClientId().computeIfAbsent(clientId, id -> new java.util.LinkedHashSet<>()).add(this);
+            context.byClientId().add(clientId, this);
           }
           return context.presence().connectionOf(clientId);
         })
@@ -435,6 +436,9 @@ final class WsConnection implements Subscriber {
       GroupConsumer consumer = new GroupConsumer(context.vertx(), client, group, consumerId, "websocket",
           deliveries -> sendFrame(new JsonObject().put("type", "deliveries").put("group", group).put("deliveries", deliveries).encode()),
           problem -> error(null, problem.code(), "group " + group + ": " + problem.detail()));
+      if (groups.isEmpty()) {
+        groups = new java.util.LinkedHashMap<>();
+      }
       groups.put(group, consumer);
       sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
       consumer.start();
@@ -498,6 +502,9 @@ final class WsConnection implements Subscriber {
     if (!rooms.contains(room) && rooms.size() >= context.settings().maxRooms()) {
       throw Problem.badRequest("too-many-rooms", "a connection joins at most " + context.settings().maxRooms() + " rooms");
     }
+    if (rooms.isEmpty()) {
+      rooms = new LinkedHashSet<>();
+    }
     boolean already = !rooms.add(room);
     Future<Void> joined = already ? Future.succeededFuture() : context.rooms().add(room, this)
         .compose(v -> context.presence().joined(room, clientId, connectionId))
@@ -513,12 +520,13 @@ final class WsConnection implements Subscriber {
   }
 
   private Future<Void> leaveRoom(String room, Object ref, boolean acknowledge) {
-    if (!rooms.remove(room)) {
+    if (!rooms.contains(room)) {
       if (acknowledge) {
         error(ref, "not-a-member", "not a member of " + room);
       }
       return Future.succeededFuture();
     }
+    rooms.remove(room);
     context.rooms().remove(room, this);
     return context.presence().left(room, clientId, connectionId)
         .onComplete(v -> {
@@ -642,15 +650,12 @@ final class WsConnection implements Subscriber {
     closed = true;
     outbox.close();
     groups.values().forEach(GroupConsumer::close);
-    groups.clear();
+    groups = java.util.Map.of();
     context.subscriptions().remove(this, patterns);
     for (String room : List.copyOf(rooms)) {
       leaveRoom(room, null, false);
     }
-    java.util.Set<WsConnection> local = context.byClientId().get(clientId);
-    if (local != null && local.remove(this) && local.isEmpty()) {
-      context.byClientId().remove(clientId);
-    }
+    context.byClientId().remove(clientId, this);
     if (owned) {
       context.presence().disconnected(clientId, connectionId);
     }
