@@ -43,17 +43,17 @@ final class WebSocketRoutes {
   }
 
   void mount(Router router) {
-    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString()));
+    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString(), false));
     router.get("/ws/:clientId").handler(ctx -> {
       String clientId = ctx.pathParam("clientId");
       if (!WsConnection.NAME.matcher(clientId).matches()) {
         throw Problem.badRequest("invalid-client-id", "a client id is 1-128 characters of A-Z a-z 0-9 _ . : -");
       }
-      upgrade(ctx, clientId);
+      upgrade(ctx, clientId, true);
     });
   }
 
-  private void upgrade(RoutingContext ctx, String clientId) {
+  private void upgrade(RoutingContext ctx, String clientId, boolean idFromClient) {
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
       throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
     }
@@ -61,7 +61,7 @@ final class WebSocketRoutes {
     String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
     ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
-      WsConnection connection = new WsConnection(ws, clientId, principal, context);
+      WsConnection connection = new WsConnection(ws, clientId, idFromClient, principal, context);
       connections.add(connection);
       heartbeats.add(connection);
       context.metrics().opened();

@@ -55,6 +55,8 @@ final class WsConnection implements Subscriber {
 
   private final ServerWebSocket ws;
   private final String clientId;
+  /** Whether the client chose its id ({@code /ws/{clientId}}): only then can an older connection hold it. */
+  private final boolean idFromClient;
   private final Principal principal;
   private final String connectionId = UUID.randomUUID().toString();
   private final WsContext context;
@@ -78,9 +80,10 @@ final class WsConnection implements Subscriber {
   /** Live messages waiting while a resume's replay is fetched (bounded by ws.max_backlog). */
   private ArrayDeque<OutboundFrames> held;
 
-  WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
+  WsConnection(ServerWebSocket ws, String clientId, boolean idFromClient, Principal principal, WsContext context) {
     this.ws = ws;
     this.clientId = clientId;
+    this.idFromClient = idFromClient;
     this.principal = principal;
     this.context = context;
     // Compression is the handshaker's business when on: its frames must all go through its encoder.
@@ -149,7 +152,8 @@ final class WsConnection implements Subscriber {
           if (!closed) {
             context.byClientId().add(clientId, this);
           }
-          return context.presence().connectionOf(clientId);
+          // An id the server just made up is nobody else's: no lookup (a cluster-wide read when clustered).
+          return idFromClient ? context.presence().connectionOf(clientId) : Future.<String>succeededFuture();
         })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
