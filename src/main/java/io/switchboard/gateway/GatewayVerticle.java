@@ -211,7 +211,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
-        .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
+        .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit)
+        // Every response and frame is written from its connection's own event loop, so Vert.x may
+        // write straight to the channel: no cross-thread queue per connection (Netty's 1,024-slot
+        // array, 4 KB of heap for each of thousands of idle sockets) and no queue hop per write.
+        .setStrictThreadMode(true);
     compression(options, ws);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
