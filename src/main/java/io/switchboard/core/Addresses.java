@@ -9,6 +9,14 @@ public final class Addresses {
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
   /**
+   * Node-local send {@code {"topic", "events": [CloudEvent, …]}}, no reply: the event store's
+   * announcement of the events of an append it committed, complete CloudEvents it built itself, so
+   * the router takes them without the checks and the reply of {@link #TOPICS_PUBLISH}; one message
+   * per append (sent with {@link SharedJson}: not copied on the way).
+   */
+  public static final String TOPICS_ANNOUNCE = "switchboard.topics.announce";
+
+  /**
    * Request {@code {"address": "switchboard.watch.<id>", "topics": [patterns], "ttl_ms"?}} →
    * {@code {"watching": [...], "ttl_ms"}}: send every message matching the patterns to that address
    * (which a bridge client has registered) until the watch expires; repeat the request to renew it.
@@ -95,6 +103,14 @@ public final class Addresses {
    * "stream_metadata","deletion_markers","event_ids"}}: the store's part of an erasure (admin).
    */
   public static final String EVENTSTORE_ERASE = "switchboard.eventstore.erase";
+
+  /**
+   * Published cluster-wide when streams' readable history changed other than by an append (a
+   * delete, an erasure, new retention rules): {@code {"streams": [..]}}, or {@code {}} when which
+   * streams is not known (an erasure by metadata). Whoever keeps state built from streams (the
+   * command side's aggregate cache) drops it.
+   */
+  public static final String EVENTSTORE_HISTORY_CHANGED = "switchboard.eventstore.history.changed";
 
   /** Node-local request {@code {"event_ids"}} → {@code {"deliveries","attempts"}}: webhook deliveries that carried them, gone. */
   public static final String WEBHOOKS_ERASE = "switchboard.webhooks.erase";

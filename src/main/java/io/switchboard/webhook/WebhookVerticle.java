@@ -83,6 +83,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = WebhookSettings.from(conf);
