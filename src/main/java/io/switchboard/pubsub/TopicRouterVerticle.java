@@ -154,9 +154,9 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       TopicEvent accepted = TopicEvent.of(topic, envelope, origin == null ? "eventbus" : origin);
       boolean nodeScope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER));
       DeliveryOptions scope = nodeScope ? LOCAL : CLUSTER;
-      if (sequencer && (nodeScope || !vertx.isClustered())) {
-        order(accepted); // this instance orders this node's messages, and no other node needs it: no hop
-      } else {
+      // This instance orders this node's messages and no other node needs this one: no hop to itself.
+      boolean orderHere = sequencer && (nodeScope || !vertx.isClustered());
+      if (!orderHere) {
         eventBus.publish(FANOUT, accepted, scope);
       }
       // The event bus copies a JSON body for each local consumer anyway: no copy of our own.
@@ -167,6 +167,9 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       published.increment();
       messagesIn(accepted.origin()).increment();
       message.reply(jsonRequest ? new JsonObject().put("id", envelope.id()).put("topic", topic) : envelope.id());
+      if (orderHere) {
+        order(accepted); // after the reply: a publisher that also subscribes gets its ack before the message
+      }
     } catch (Problem problem) {
       rejected.increment();
       problem.failReply(message);
