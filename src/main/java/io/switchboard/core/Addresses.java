@@ -104,6 +104,14 @@ public final class Addresses {
    */
   public static final String EVENTSTORE_ERASE = "switchboard.eventstore.erase";
 
+  /**
+   * Published cluster-wide when streams' readable history changed other than by an append (a
+   * delete, an erasure, new retention rules): {@code {"streams": [..]}}, or {@code {}} when which
+   * streams is not known (an erasure by metadata). Whoever keeps state built from streams (the
+   * command side's aggregate cache) drops it.
+   */
+  public static final String EVENTSTORE_HISTORY_CHANGED = "switchboard.eventstore.history.changed";
+
   /** Node-local request {@code {"event_ids"}} → {@code {"deliveries","attempts"}}: webhook deliveries that carried them, gone. */
   public static final String WEBHOOKS_ERASE = "switchboard.webhooks.erase";
 

@@ -19,10 +19,11 @@ import java.util.Map;
  * @param lagRefreshMs     how often the lag metrics are refreshed
  * @param readPage         events per read when loading an aggregate ({@code eventstore.max_read_limit})
  * @param undecodable      per projection name, what to do with an event it cannot decode: stop (default) or skip
+ * @param aggregateCache   aggregates each command handler keeps between commands, by stream (0: every command reads its stream)
  */
 public record CqrsSettings(List<String> projections, int commandRetries, int snapshotEvery, long minPositionWaitMs,
                            long lockRetryMs, long heartbeatMs, long lagRefreshMs, int readPage,
-                           Map<String, String> undecodable) {
+                           Map<String, String> undecodable, int aggregateCache) {
 
   public boolean skipsUndecodable(String projection) {
     return "skip".equals(undecodable.get(projection));
@@ -49,7 +50,8 @@ public record CqrsSettings(List<String> projections, int commandRetries, int sna
         integer(cqrs, "cqrs", "heartbeat_ms", 5000, 100),
         integer(cqrs, "cqrs", "lag_refresh_ms", 1000, 10),
         Math.min(integer(section(conf, "eventstore"), "eventstore", "max_read_limit", 1000, 1), 1000),
-        undecodable(cqrs));
+        undecodable(cqrs),
+        integer(cqrs, "cqrs", "aggregate_cache", 10_000, 0));
   }
 
   private static Map<String, String> undecodable(JsonObject cqrs) {

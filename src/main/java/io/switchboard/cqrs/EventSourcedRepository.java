@@ -6,6 +6,7 @@ import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -23,6 +24,14 @@ import org.slf4j.LoggerFactory;
  * uncommitted events are appended expecting the version the aggregate was loaded at, so a
  * concurrent writer makes the append fail with 409 instead of being overwritten. {@link #execute}
  * then loads again and re-decides, up to {@code cqrs.command_retries} times.
+ *
+ * <p>Commands start from the aggregate as this repository's last save left it, when it has it
+ * ({@code cqrs.aggregate_cache} streams, least recently used dropped): reading the stream back cost
+ * a command as much as its append. The cache is never trusted for an answer on its own: a save
+ * from it expects the cached version, so a stream another writer moved meanwhile answers 409 and
+ * the command loads and decides again; a decision that refuses or raises nothing (no append to
+ * check it) is taken again on the stored state. Deletes, erasures and retention changes drop the
+ * streams they touch ({@link Addresses#EVENTSTORE_HISTORY_CHANGED}).
  */
 public final class EventSourcedRepository<A extends Aggregate> {
 
@@ -34,13 +43,25 @@ public final class EventSourcedRepository<A extends Aggregate> {
   private final int snapshotEvery;
   private final int page;
   private final Counter conflicts;
+  private final Counter cacheHits;
+  private final Counter cacheMisses;
+  private final AggregateCache<A> cache;
+  private final MessageConsumer<JsonObject> historyChanges;
+
+  /** Without an aggregate cache: every command reads its stream. */
+  public EventSourcedRepository(Vertx vertx, AggregateType<A> type, int retries, int snapshotEvery, int page) {
+    this(vertx, type, retries, snapshotEvery, page, 0);
+  }
 
   /**
+   * Call from the event loop of the verticle that uses it (the cache is that loop's).
+   *
    * @param retries       how often a command that lost a race is decided again before its 409
    * @param snapshotEvery keep a snapshot each time a stream passes a multiple of this many events (0: never)
    * @param page          events per read (at most the store's {@code eventstore.max_read_limit})
+   * @param cacheSize     aggregates kept between commands (0: none)
    */
-  public EventSourcedRepository(Vertx vertx, AggregateType<A> type, int retries, int snapshotEvery, int page) {
+  public EventSourcedRepository(Vertx vertx, AggregateType<A> type, int retries, int snapshotEvery, int page, int cacheSize) {
     this.vertx = vertx;
     this.type = type;
     this.retries = retries;
@@ -49,11 +70,40 @@ public final class EventSourcedRepository<A extends Aggregate> {
     this.conflicts = Counter.builder("switchboard.cqrs.conflicts").tag("aggregate", type.category())
         .description("Saves that lost a race to a concurrent writer (the command was decided again or refused)")
         .register(Metrics.registry());
+    this.cacheHits = cacheCounter(type, "hit");
+    this.cacheMisses = cacheCounter(type, "miss");
+    this.cache = new AggregateCache<>(cacheSize);
+    this.historyChanges = cacheSize == 0 ? null
+        : vertx.eventBus().<JsonObject>consumer(Addresses.EVENTSTORE_HISTORY_CHANGED, m -> forget(m.body()));
   }
 
-  /** From the conf: {@code cqrs.command_retries}, {@code cqrs.snapshot_every}, {@code eventstore.max_read_limit}. */
+  private static Counter cacheCounter(AggregateType<?> type, String result) {
+    return Counter.builder("switchboard.cqrs.aggregate.cache").tag("aggregate", type.category()).tag("result", result)
+        .description("Commands on existing aggregates that found theirs in the cache (hit) or read the stream (miss)")
+        .register(Metrics.registry());
+  }
+
+  /**
+   * From the conf: {@code cqrs.command_retries}, {@code cqrs.snapshot_every}, {@code cqrs.aggregate_cache},
+   * {@code eventstore.max_read_limit}.
+   */
   public static <A extends Aggregate> EventSourcedRepository<A> from(Vertx vertx, AggregateType<A> type, CqrsSettings settings) {
-    return new EventSourcedRepository<>(vertx, type, settings.commandRetries(), settings.snapshotEvery(), settings.readPage());
+    return new EventSourcedRepository<>(vertx, type, settings.commandRetries(), settings.snapshotEvery(), settings.readPage(),
+        settings.aggregateCache());
+  }
+
+  /** Stops listening for history changes (the cache goes with the repository). */
+  public Future<Void> close() {
+    cache.clear();
+    return historyChanges == null ? Future.succeededFuture() : historyChanges.unregister();
+  }
+
+  private void forget(JsonObject notice) {
+    if (notice != null && notice.getValue("streams") instanceof JsonArray streams) {
+      streams.forEach(stream -> cache.evict(String.valueOf(stream)));
+    } else {
+      cache.clear();
+    }
   }
 
   /**
@@ -129,7 +179,7 @@ public final class EventSourcedRepository<A extends Aggregate> {
    * rule is checked against what that writer did; after {@code retries} lost races, a 409.
    */
   public Future<Saved<A>> execute(String id, Consumer<A> decide, CommandContext context) {
-    return attempt(id, decide, context, 0, false);
+    return attempt(id, decide, context, 0, false, true);
   }
 
   /**
@@ -139,21 +189,44 @@ public final class EventSourcedRepository<A extends Aggregate> {
    * aggregates still hold.
    */
   public Future<Saved<A>> executeNew(String id, Consumer<A> decide, CommandContext context) {
-    return attempt(id, decide, context, 0, true);
+    return attempt(id, decide, context, 0, true, false);
   }
 
-  private Future<Saved<A>> attempt(String id, Consumer<A> decide, CommandContext context, int retried, boolean assumeNew) {
-    Future<A> loaded = assumeNew ? Future.succeededFuture(type.factory().apply(id)) : load(id);
+  /**
+   * @param assumeNew decide on an empty aggregate, without reading (see {@link #executeNew})
+   * @param useCache  start from the cached aggregate when there is one
+   */
+  private Future<Saved<A>> attempt(String id, Consumer<A> decide, CommandContext context, int retried, boolean assumeNew,
+                                   boolean useCache) {
+    String stream = type.stream(id);
+    A cached = useCache ? cache.take(stream) : null;
+    if (useCache) {
+      (cached != null ? cacheHits : cacheMisses).increment();
+    }
+    Future<A> loaded = assumeNew ? Future.succeededFuture(type.factory().apply(id))
+        : cached != null ? Future.succeededFuture(cached) : load(id);
     return loaded.compose(aggregate -> {
-      decide.accept(aggregate);
-      return save(aggregate, context);
+      try {
+        decide.accept(aggregate);
+      } catch (RuntimeException refused) {
+        if (cached == null) {
+          throw refused;
+        }
+        // Refused on what may be an old state: the stored one decides (the cached copy is dropped).
+        return attempt(id, decide, context, retried, false, false);
+      }
+      if (cached != null && aggregate.uncommittedEvents().isEmpty()) {
+        // Nothing to append, so no expected version would catch a stale state: the stored one answers.
+        return attempt(id, decide, context, retried, false, false);
+      }
+      return save(aggregate, context).onSuccess(saved -> cache.put(stream, saved.aggregate()));
     }).recover(e -> {
       if (!(e instanceof Problem problem) || !"wrong-expected-version".equals(problem.code())) {
         return Future.failedFuture(e);
       }
       conflicts.increment();
       if (retried < retries) {
-        return attempt(id, decide, context, retried + 1, false);
+        return attempt(id, decide, context, retried + 1, false, false);
       }
       return Future.failedFuture(Problem.conflict("concurrency-conflict", type.stream(id) + " changed under "
           + (retried + 1) + " attempts of " + context.name() + " in a row; send the command again",

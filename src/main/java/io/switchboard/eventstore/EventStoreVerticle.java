@@ -334,7 +334,7 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
       }
       changes.put(field, value);
     }
-    return store.putMetadata(stream, changes);
+    return store.putMetadata(stream, changes).onSuccess(v -> historyChanged(new JsonArray().add(stream)));
   }
 
   private Future<JsonObject> delete(JsonObject body) {
@@ -351,6 +351,7 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     return store.delete(stream, hard, expected).map(deleted -> {
       streamsDeleted(hard).increment();
       announceDeletion(deleted);
+      historyChanged(new JsonArray().add(stream));
       return new JsonObject().put("stream", stream).put("hard", hard).put("last_version", deleted.lastVersion())
           .put("position", deleted.marker().lastPosition());
     });
@@ -390,8 +391,16 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     }
     return store.erase(streams, field, value).map(erased -> {
       log.info("erasure removed {} events, {} snapshots", erased.events(), erased.snapshots());
+      // By metadata, which streams lost events is not known here: everything cached is suspect.
+      historyChanged(body.containsKey("metadata") ? null : new JsonArray(new ArrayList<>(streams)));
       return erased.toJson().put("event_ids", new JsonArray(erased.eventIds()));
     });
+  }
+
+  /** Tells whoever keeps state built from streams (see {@link Addresses#EVENTSTORE_HISTORY_CHANGED}); null: any stream. */
+  private void historyChanged(JsonArray streams) {
+    vertx.eventBus().publish(Addresses.EVENTSTORE_HISTORY_CHANGED, streams == null ? new JsonObject()
+        : new JsonObject().put("streams", streams));
   }
 
   private Counter streamsDeleted(boolean hard) {

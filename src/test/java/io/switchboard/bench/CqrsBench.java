@@ -6,13 +6,7 @@ import io.switchboard.testing.TestHub;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -23,110 +17,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The Order example's throughput on PostgreSQL, in a hub started in this JVM:
+ * The Order projection's throughput on PostgreSQL, in a hub started in this JVM: {@code rebuild
+ * EVENTS}: EVENTS order events (order.created + order.shipped per order, appended straight to the
+ * store) caught up by a projector started afterwards, then rebuilt from zero on request; prints
+ * events/s for both. (Commands over REST: {@link RestCommandBench}, from a separate process.)
  *
- * <ul>
- *   <li>{@code commands SECONDS CONCURRENCY}: clients each create an order then ship it over REST,
- *   again and again (3 s unmeasured first); prints commands/s, and how far the projection was
- *   behind when the load stopped;</li>
- *   <li>{@code rebuild EVENTS}: EVENTS order events (order.created + order.shipped per order,
- *   appended straight to the store) caught up by a projector started afterwards, then rebuilt
- *   from zero on request; prints events/s for both.</li>
- * </ul>
- *
- * <p>usage: CqrsBench POSTGRES_URI SCHEMA commands SECONDS CONCURRENCY | CqrsBench POSTGRES_URI SCHEMA rebuild EVENTS
+ * <p>usage: CqrsBench POSTGRES_URI SCHEMA rebuild EVENTS
  */
 public final class CqrsBench {
 
   public static void main(String[] args) throws Exception {
     JsonObject overrides = new JsonObject().put("postgres", new JsonObject().put("uri", args[0]).put("schema", args[1]));
     switch (args[2]) {
-      case "commands" -> commands(overrides, Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "rebuild" -> rebuild(overrides, Integer.parseInt(args[3]));
       default -> throw new IllegalArgumentException("unknown phase " + args[2]);
     }
     System.exit(0);
-  }
-
-  // ------------------------------------------------------------------ commands over REST
-
-  private static void commands(JsonObject overrides, int seconds, int concurrency) throws Exception {
-    String[] verticles = Boolean.getBoolean("bench.noProjector")
-        ? new String[] {"gateway", "topic-router", "event-store", "orders"}
-        : new String[] {"gateway", "topic-router", "event-store", "orders", "projector"};
-    TestHub hub = TestHub.start(overrides, verticles);
-    Vertx vertx = Vertx.vertx();
-    try {
-      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(hub.port)
-          .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(concurrency));
-      run(client, concurrency, 3);
-      AtomicLong failures = new AtomicLong();
-      long start = System.nanoTime();
-      long commands = run(client, concurrency, seconds, failures);
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      String lag = "no projector";
-      if (!Boolean.getBoolean("bench.noProjector")) {
-        JsonObject orders = ordersProjection(hub.vertx.eventBus());
-        lag = "projection lag when the load stopped: " + orders.getLong("lag_events") + " events, " + orders.getLong("lag_ms") + " ms";
-      }
-      System.out.printf(Locale.ROOT, "pg commands x%-3d %,10.0f commands/s (create + ship over REST; %d failed); %s%n",
-          concurrency, commands / elapsed, failures.get(), lag);
-    } finally {
-      vertx.close().await(10, TimeUnit.SECONDS);
-      hub.close();
-    }
-  }
-
-  private static long run(HttpClient client, int concurrency, int seconds) throws Exception {
-    return run(client, concurrency, seconds, new AtomicLong());
-  }
-
-  /** Each client creates an order and ships it, then the next, until the time is up; the future holds the commands done. */
-  private static long run(HttpClient client, int concurrency, int seconds, AtomicLong failures) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    AtomicLong done = new AtomicLong();
-    List<Future<Void>> loops = new ArrayList<>();
-    for (int c = 0; c < concurrency; c++) {
-      Promise<Void> finished = Promise.promise();
-      loops.add(finished.future());
-      loop(client, "cu-" + c, deadline, done, failures, finished);
-    }
-    Future.all(loops).await(seconds + 60L, TimeUnit.SECONDS);
-    return done.get();
-  }
-
-  private static void loop(HttpClient client, String customer, long deadline, AtomicLong done, AtomicLong failures,
-                           Promise<Void> finished) {
-    if (System.nanoTime() > deadline) {
-      finished.complete();
-      return;
-    }
-    JsonObject order = new JsonObject().put("customer_id", customer).put("items", new JsonArray()
-        .add(new JsonObject().put("product_id", "p-1").put("quantity", 2).put("price", 19.99))
-        .add(new JsonObject().put("product_id", "p-2").put("quantity", 1).put("price", 5)));
-    post(client, "/api/v1/orders", order)
-        .compose(created -> {
-          done.incrementAndGet();
-          return post(client, "/api/v1/orders/" + created.getString("order_id") + "/ship",
-              new JsonObject().put("tracking_number", "T-" + created.getLong("position")));
-        })
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            done.incrementAndGet();
-          } else if (failures.incrementAndGet() == 1) {
-            System.err.println("command failed: " + ar.cause().getMessage());
-          }
-          loop(client, customer, deadline, done, failures, finished);
-        });
-  }
-
-  private static Future<JsonObject> post(HttpClient client, String path, JsonObject body) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
-            .putHeader("Content-Type", "application/json"))
-        .compose(request -> request.send(body.toBuffer()))
-        .compose(response -> response.body().compose(bytes -> response.statusCode() < 300
-            ? Future.succeededFuture(new JsonObject(bytes))
-            : Future.failedFuture(response.statusCode() + " " + bytes)));
   }
 
   // ------------------------------------------------------------------ projection catch-up and rebuild

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RestAppendBench {
 
-  private static final long CLOCK_TICKS = 100;   // USER_HZ, 100 on Linux x86-64 and arm64
+  static final long CLOCK_TICKS = 100;   // USER_HZ, 100 on Linux x86-64 and arm64
 
   public static void main(String[] args) throws Exception {
     String base = args[0];

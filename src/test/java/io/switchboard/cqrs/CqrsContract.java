@@ -368,6 +368,52 @@ abstract class CqrsContract {
     }
   }
 
+  /** Commands the orders verticle answered from its aggregate cache so far. */
+  double cacheHits() {
+    String prefix = "switchboard_cqrs_aggregate_cache_total{aggregate=\"order\",result=\"hit\"} ";
+    return Http.get(hub.uri("/metrics")).body().lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(0);
+  }
+
+  HttpResponse<String> appendBehindTheCommandsBack(String orderId, long expected, JsonObject event) {
+    HttpResponse<String> appended = post("/api/v1/streams/order-" + orderId + "/events", event.encode(),
+        "Expected-Version", Long.toString(expected));
+    assertThat(appended.statusCode()).as(appended.body()).isEqualTo(201);
+    return appended;
+  }
+
+  @Test
+  void aCommandOnAnOrderAnotherWriterMovedIsDecidedOnTheStoredStateNotOnTheCachedOne() {
+    // Shipped by another writer (another node, a raw append) after this node cached the new order.
+    String shippedElsewhere = createOrder("cu-stale").getString("order_id");
+    appendBehindTheCommandsBack(shippedElsewhere, 0, new JsonObject().put("type", "order.shipped")
+        .put("data", new JsonObject().put("order_id", shippedElsewhere).put("tracking_number", "ELSEWHERE")));
+    double hitsBefore = cacheHits();
+    HttpResponse<String> refused = ship(shippedElsewhere, "HERE");
+    assertProblem(refused, 409, "order-not-pending");
+    assertThat(Http.json(refused).getString("tracking_number")).isEqualTo("ELSEWHERE");
+    assertThat(cacheHits()).as("the ship started from the cached order").isGreaterThan(hitsBefore);
+    JsonArray events = Http.json(Http.get(hub.uri("/api/v1/streams/order-" + shippedElsewhere))).getJsonArray("events");
+    assertThat(events).hasSize(2);
+
+    // An event the aggregate ignores moved the version: the ship lands after it, nothing overwritten.
+    String noted = createOrder("cu-stale").getString("order_id");
+    appendBehindTheCommandsBack(noted, 0, new JsonObject().put("type", "order.noted").put("data", new JsonObject()));
+    HttpResponse<String> shipped = ship(noted, "AFTER-THE-NOTE");
+    assertThat(shipped.statusCode()).as(shipped.body()).isEqualTo(200);
+    assertThat(Http.json(shipped).getLong("version")).isEqualTo(2);
+    JsonArray versions = Http.json(Http.get(hub.uri("/api/v1/streams/order-" + noted))).getJsonArray("events");
+    assertThat(versions.stream().map(e -> ((JsonObject) e).getString("type")))
+        .containsExactly("order.created", "order.noted", "order.shipped");
+
+    // A soft delete keeps the stream's version (an append expecting it would pass): the cached order
+    // is dropped, so the ship finds no order, as it would without the cache.
+    String deleted = createOrder("cu-stale").getString("order_id");
+    HttpResponse<String> delete = Http.method("DELETE", hub.uri("/api/v1/streams/order-" + deleted), null);
+    assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+    assertProblem(ship(deleted, "AFTER-THE-DELETE"), 404, "order-not-found");
+  }
+
   @Test
   void aQueryWaitsForItsPositionOnlyAsLongAsConfigured() {
     long beyond = head() + 1000;

@@ -3,7 +3,6 @@ package io.switchboard.examples.orders;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.db.Database;
-import io.switchboard.core.db.Database;
 import io.switchboard.core.db.MigrationGate;
 import io.switchboard.cqrs.CommandBus;
 import io.switchboard.cqrs.CqrsSettings;
@@ -33,6 +32,7 @@ public final class OrdersVerticle extends VerticleBase implements Configured {
   private static final Logger log = LoggerFactory.getLogger(OrdersVerticle.class);
 
   private Database db;
+  private EventSourcedRepository<Order> orders;
   private CommandBus commands;
   private QueryBus queries;
   private MigrationGate migrations;
@@ -50,7 +50,8 @@ public final class OrdersVerticle extends VerticleBase implements Configured {
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture("configuration: " + e.getMessage());
     }
-    OrderCommandHandlers handlers = new OrderCommandHandlers(EventSourcedRepository.from(vertx, Order.TYPE, cqrs), settings);
+    orders = EventSourcedRepository.from(vertx, Order.TYPE, cqrs);
+    OrderCommandHandlers handlers = new OrderCommandHandlers(orders, settings);
     OrderQueries reads = new OrderQueries(db, settings);
     // The read model's tables (the projector creates them too; whoever comes first).
     migrations = new MigrationGate(vertx, db, "the orders read model",
@@ -78,7 +79,8 @@ public final class OrdersVerticle extends VerticleBase implements Configured {
     if (migrations != null) {
       migrations.close();
     }
-    Future<Void> closed = commands == null ? Future.succeededFuture() : Future.all(commands.close(), queries.close()).mapEmpty();
+    Future<Void> closed = commands == null ? Future.succeededFuture()
+        : Future.all(commands.close(), queries.close(), orders.close()).mapEmpty();
     return closed.eventually(() -> db == null ? Future.succeededFuture() : db.close());
   }
 }
