@@ -46,7 +46,8 @@ final class Subscriptions {
 
   private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
   private static final long RETRY_MS = 1000;
-  private static final long THROUGH_DELAY_MS = 100;
+  // Short: a webhook follower whose endpoints change meanwhile reads again from what it was told
+  private static final long THROUGH_DELAY_MS = 1;
 
   private final Vertx vertx;
   private final SqlEventStore store;
