@@ -4,7 +4,7 @@
 // connection (idle, after a full GC).
 // usage: node gen.mjs hub|sio|ws URL SERVER_PID C T R S DEFLATE(0|1) LABEL
 import { execFileSync, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -15,6 +15,8 @@ const now = () => performance.timeOrigin + performance.now();
 
 if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how many per topic
   const [target, topics, rate, seconds, hub] = [base, Number(pidArg), Number(cArg), Number(tArg), rArg === 'hub'];
+  // WARMUP_S: seconds of publishing before the window, so a JVM's JIT compilers are mostly done
+  const warmupMs = Number(process.env.WARMUP_S || 3) * 1000;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const url = new URL(target);
   let next = 0; let failed = 0; const sent = new Array(topics).fill(0);
@@ -38,13 +40,25 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
     }, 5);
   });
   process.on('message', async (m) => {
-    if (m === 'warm') { await phase(3000, true); process.send({ warmed: true }); }
+    if (m === 'warm') { await phase(warmupMs, true); process.send({ warmed: true }); }
     if (m === 'measure') { await phase(seconds * 1000, false); process.send({ sent, failed }); }
   });
 } else {
   const pid = Number(pidArg); const C = Number(cArg); const T = Number(tArg); const R = Number(rArg); const S = Number(sArg);
   const deflate = deflateArg === '1';
   const cpu = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+  // CPU by thread kind (event loops, JIT compilers, GC, ...): where a server's CPU went in the window
+  const threads = () => {
+    const byKind = new Map();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+        const kind = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[#-]?\d+$/, '').replace(/[-#]$/, '');
+        byKind.set(kind, (byKind.get(kind) || 0) + (Number(f[11]) + Number(f[12])) / 100);
+      } catch { /* the thread ended */ }
+    }
+    return byKind;
+  };
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
   const heap = async () => {
     if (kind === 'hub') {
@@ -97,9 +111,9 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const publisher = fork(fileURLToPath(import.meta.url), ['publisher', base, String(T), String(R), String(S), kind]);
   const reply = () => new Promise(resolve => publisher.once('message', resolve));
   publisher.send('warm'); await reply(); await sleep(1000);
-  const cpu0 = cpu(); measuring = true;
+  const cpu0 = cpu(); const threads0 = threads(); measuring = true;
   publisher.send('measure'); const { sent, failed } = await reply();
-  await sleep(3000); measuring = false; const cpu1 = cpu();
+  await sleep(3000); measuring = false; const cpu1 = cpu(); const threads1 = threads();
   publisher.kill();
   const expected = sent.reduce((sum, n, t) => sum + n * subscribers[t], 0);
   latencies.sort((a, b) => a - b);
@@ -109,5 +123,8 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
     `cpu ${(cpu1 - cpu0).toFixed(1)} s (${((cpu1 - cpu0) / Math.max(1, delivered) * 1e6).toFixed(1)} us/delivery)  ` +
     `heap/conn ${((heap1 - heap0) / C / 1024).toFixed(1)} KB  rss/conn ${((rss1 - rss0) / C / 1024).toFixed(1)} KB  ` +
     `connect ${connectMs.toFixed(0)} ms  publish failures ${failed}/${sentTotal}`);
+  const split = [...threads1].map(([kind, s]) => [kind, s - (threads0.get(kind) || 0)]).filter(([, s]) => s >= 0.05)
+    .sort((a, b) => b[1] - a[1]).slice(0, 6).map(([kind, s]) => `${kind} ${s.toFixed(1)} s`).join(', ');
+  console.log(`${''.padEnd(28)} server CPU by thread: ${split}`);
   process.exit(0);
 }

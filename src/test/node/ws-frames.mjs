@@ -2,8 +2,11 @@
 // with ws.compression off or on: what is negotiated, that delivery works, and how oversized,
 // fragmented, invalid and compression-bomb messages are closed.
 // usage: node ws-frames.mjs http://127.0.0.1:PORT off|on MAX_FRAME_BYTES
+import crypto from 'node:crypto';
+import net from 'node:net';
+import zlib from 'node:zlib';
 import WebSocket from 'ws';
-import { check, fail, post, wsBase } from './lib.mjs';
+import { base, check, fail, post, wsBase } from './lib.mjs';
 
 const mode = process.argv[3];
 const maxFrame = Number(process.argv[4]);
@@ -34,6 +37,66 @@ function open(options = {}) {
   });
 }
 
+// A WebSocket client on a bare TCP socket, to see the frames as they are on the wire: RSV1 (the
+// message is compressed) and the compressed bytes themselves.
+function rawSocket(extensions) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    const socket = net.connect(Number(url.port), url.hostname);
+    const frames = [];
+    let waiter = null;
+    let buffer = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('error', reject);
+    socket.write(`GET /ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Extensions: ${extensions}\r\n\r\n`);
+    socket.on('data', chunk => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString();
+        buffer = buffer.subarray(end + 4);
+        if (!head.startsWith('HTTP/1.1 101')) return reject(new Error('upgrade refused: ' + head.split('\r\n')[0]));
+        upgraded = true;
+        const answered = /^sec-websocket-extensions:\s*(.*)$/im.exec(head);
+        resolve({
+          extensions: answered ? answered[1] : '',
+          // the next text message: { compressed, payload (as sent), text }
+          next: (ms = 5000) => frames.length ? Promise.resolve(frames.shift()) : new Promise((res, rej) => {
+            waiter = res;
+            setTimeout(() => rej(new Error(`raw socket: no message within ${ms} ms`)), ms);
+          }),
+          send: (text) => { // one masked text frame, as a client must send
+            const payload = Buffer.from(text); const mask = crypto.randomBytes(4);
+            const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length])
+              : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+            socket.write(Buffer.concat([header, mask, payload.map((b, i) => b ^ mask[i % 4])]));
+          },
+          close: () => socket.destroy(),
+        });
+      }
+      while (buffer.length >= 2) {
+        let length = buffer[1] & 0x7f; let offset = 2;
+        if (length === 126) { if (buffer.length < 4) return; length = buffer.readUInt16BE(2); offset = 4; }
+        if (length === 127) { if (buffer.length < 10) return; length = Number(buffer.readBigUInt64BE(2)); offset = 10; }
+        if (buffer.length < offset + length) return;
+        const [fin, compressed, opcode] = [buffer[0] & 0x80, (buffer[0] & 0x40) !== 0, buffer[0] & 0x0f];
+        const payload = Buffer.from(buffer.subarray(offset, offset + length));
+        buffer = buffer.subarray(offset + length);
+        if (opcode !== 1) continue; // pings
+        check(fin, 'a whole message in one frame');
+        // a fresh inflater for every message: with no context takeover each stands on its own
+        const text = (compressed ? zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]),
+          { finishFlush: zlib.constants.Z_SYNC_FLUSH }) : payload).toString();
+        const message = { compressed, payload, text, frame: JSON.parse(text) };
+        if (waiter) { const w = waiter; waiter = null; w(message); } else frames.push(message);
+      }
+    });
+  });
+}
+
 const t0 = Date.now();
 async function closedWith(ws, expected, what, ms = 5000) {
   if (process.env.TRACE) console.log(`${Date.now() - t0} ms: awaiting ${what}`);
@@ -48,7 +111,9 @@ await plain.next('welcome');
 if (mode === 'off') {
   check(plain.offered === '', `compression off: nothing negotiated, got "${plain.offered}"`);
 } else {
-  check(/permessage-deflate/.test(plain.offered), `compression on: permessage-deflate negotiated, got "${plain.offered}"`);
+  check(/permessage-deflate/.test(plain.offered) && /server_no_context_takeover/.test(plain.offered)
+    && /client_no_context_takeover/.test(plain.offered),
+    `compression on: permessage-deflate without context takeover either way, though not asked for: "${plain.offered}"`);
 
   const asking = await open({ perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true } });
   await asking.next('welcome');
@@ -68,6 +133,46 @@ const published = await post(`/api/v1/topics/frames.${run}`, { text }, { 'ce-typ
 check(published.status === 202, 'publish accepted');
 const event = await plain.next('event');
 check(event.event.data.text === text && event.event.id === published.body.id, 'the large event arrived whole');
+
+// 2b. Many messages to several sockets at once (compressed when negotiated: each message once, the
+// same bytes on every socket, each inflating on its own), all intact and in order, whatever each
+// socket negotiated.
+const many = `frames.${run}.many`;
+none.send(JSON.stringify({ type: 'subscribe', topics: [many] }));
+plain.send(JSON.stringify({ type: 'subscribe', topics: [many] }));
+await Promise.all([none.next('subscribed'), plain.next('subscribed')]);
+const raws = [];
+for (let i = 0; i < 2; i++) {
+  const raw = await rawSocket('permessage-deflate; client_max_window_bits'); // what Chromium offers
+  check((raw.extensions !== '') === (mode === 'on'), `raw socket negotiated "${raw.extensions}" with compression ${mode}`);
+  if (mode === 'on') {
+    check(/server_no_context_takeover/.test(raw.extensions), `no server context takeover: "${raw.extensions}"`);
+  }
+  check((await raw.next()).frame.type === 'welcome', 'raw socket welcomed');
+  raw.send(JSON.stringify({ type: 'subscribe', topics: [many] }));
+  check((await raw.next()).frame.type === 'subscribed', 'raw socket subscribed');
+  raws.push(raw);
+}
+const common = 'the same words in every message, which a compressor keeping context would refer back to; '.repeat(8);
+const MANY = 60;
+for (let n = 0; n < MANY; n++) {
+  const sent = await post(`/api/v1/topics/${many}`, { n, text: common + n }, { 'ce-type': 'frames.many' });
+  check(sent.status === 202, 'publish accepted');
+}
+for (let n = 0; n < MANY; n++) {
+  const [a, b] = await Promise.all(raws.map(r => r.next()));
+  const [viaWs, viaPlain] = await Promise.all([plain.next('event'), none.next('event')]);
+  for (const [who, frame] of [['raw', a.frame], ['raw', b.frame], ['ws', viaWs], ['ws without deflate', viaPlain]]) {
+    check(frame.type === 'event' && frame.event.data.n === n && frame.event.data.text === common + n,
+      `${who}: message ${n} intact and in order: ${JSON.stringify(frame).slice(0, 200)}`);
+  }
+  check(a.compressed === (mode === 'on') && b.compressed === (mode === 'on'), `message ${n} compressed only when on`);
+  if (mode === 'on') {
+    check(a.payload.equals(b.payload), `message ${n}: the same compressed bytes on both sockets`);
+    check(a.payload.length < a.text.length / 2, `message ${n} compressed: ${a.payload.length} of ${a.text.length} bytes`);
+  }
+}
+raws.forEach(r => r.close());
 plain.close();
 none.close();
 

@@ -56,7 +56,7 @@ check(!result.error, result.error);
 const publishes = result.times;
 const all = Math.max(...times);
 const worst = Math.max(...publishes);
-console.log(`storm: ${n} clients welcomed and subscribed in ${all.toFixed(0)} ms; ${publishes.length} publishes meanwhile, slowest ${worst.toFixed(0)} ms`);
+console.log(`storm: ${n} clients welcomed and subscribed in ${all.toFixed(0)} ms; ${publishes.length} publishes meanwhile, slowest ${worst.toFixed(0)} ms (each: ${publishes.map(t => t.toFixed(0)).join(' ')})`);
 check(all <= allWithinMs, `all ${n} subscribed within ${allWithinMs} ms: ${all.toFixed(0)} ms`);
 check(worst <= publishWithinMs, `no publish waited more than ${publishWithinMs} ms: ${worst.toFixed(0)} ms`);
 

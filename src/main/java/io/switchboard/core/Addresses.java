@@ -9,6 +9,14 @@ public final class Addresses {
   public static final String TOPICS_PUBLISH = "switchboard.topics.publish";
 
   /**
+   * Node-local send {@code {"topic", "events": [CloudEvent, …]}}, no reply: the event store's
+   * announcement of the events of an append it committed, complete CloudEvents it built itself, so
+   * the router takes them without the checks and the reply of {@link #TOPICS_PUBLISH}; one message
+   * per append (sent with {@link SharedJson}: not copied on the way).
+   */
+  public static final String TOPICS_ANNOUNCE = "switchboard.topics.announce";
+
+  /**
    * Request {@code {"address": "switchboard.watch.<id>", "topics": [patterns], "ttl_ms"?}} →
    * {@code {"watching": [...], "ttl_ms"}}: send every message matching the patterns to that address
    * (which a bridge client has registered) until the watch expires; repeat the request to renew it.

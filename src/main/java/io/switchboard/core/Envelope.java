@@ -318,6 +318,14 @@ public final class Envelope {
     return json.getValue("data");
   }
 
+  /**
+   * The event's own JSON, not a copy, for code that copies or only reads it (a local event-bus
+   * publish copies a JSON body per consumer). Never modify it.
+   */
+  public JsonObject json() {
+    return json;
+  }
+
   /** A copy of the event as JSON. */
   public JsonObject toJson() {
     return json.copy();

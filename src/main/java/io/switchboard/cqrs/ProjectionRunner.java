@@ -89,6 +89,10 @@ final class ProjectionRunner {
   private long watchdog = -1;
   private long retryTimer = -1;
   private long backoffMs = 500;
+  /** How far batches without the projection's events went (the checkpoint follows, see checkpointSoon). */
+  private long passedTo;
+  private long checkpointTimer = -1;
+  private static final long CHECKPOINT_DELAY_MS = 200;
 
   /** Thrown inside a batch when the fence does not hold: another runner took the projection over. */
   private static final class LostOwnership extends RuntimeException {
@@ -147,6 +151,7 @@ final class ProjectionRunner {
     stopped = true;
     vertx.cancelTimer(watchdog);
     vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(checkpointTimer);
     unsubscribe();
     Future<Void> unregistered = admin == null ? Future.succeededFuture() : admin.unregister();
     Promise<Void> bounded = Promise.promise();
@@ -226,8 +231,9 @@ final class ProjectionRunner {
     consumer.handler(m -> onBatch(consumer, m));
     batches = consumer;
     lastHeard = System.currentTimeMillis();
+    // Only the projection's types: the store reads just positions and types past the rest.
     JsonObject request = new JsonObject().put("stream", "$all").put("after", position).put("address", address)
-        .put("heartbeat_ms", heartbeatMs);
+        .put("heartbeat_ms", heartbeatMs).put("types", new JsonArray(List.copyOf(types)));
     consumer.completion()
         .compose(v -> vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, request))
         .onFailure(e -> {
@@ -239,6 +245,10 @@ final class ProjectionRunner {
   }
 
   private void unsubscribe() {
+    // What batches without events passed is the subscription's: the next one starts at the checkpoint.
+    vertx.cancelTimer(checkpointTimer);
+    checkpointTimer = -1;
+    passedTo = 0;
     if (batches != null) {
       batches.unregister();
       batches = null;
@@ -277,12 +287,18 @@ final class ProjectionRunner {
         events.add(event);
       }
     }
+    // How far the batch covers: past its last event when the store skipped events of other types.
+    Long through = message.body().getLong("through");
+    long upTo = Math.max(events.isEmpty() ? position : events.get(events.size() - 1).position(), through == null ? 0 : through);
     if (events.isEmpty()) {
       message.reply(null);
+      if (upTo > position) {
+        checkpointSoon(upTo);
+      }
       return;
     }
     busy = true;
-    serially(() -> applyBatch(events)).onComplete(ar -> {
+    serially(() -> applyBatch(events, upTo)).onComplete(ar -> {
       busy = false;
       lastHeard = System.currentTimeMillis();
       if (ar.succeeded()) {
@@ -294,11 +310,33 @@ final class ProjectionRunner {
     });
   }
 
-  private Future<Void> applyBatch(List<RecordedEvent> events) {
+  /**
+   * A batch with none of the projection's events only moves the checkpoint: written once the
+   * store has been quiet for a moment (or with the next events), not one transaction per batch.
+   */
+  private void checkpointSoon(long upTo) {
+    passedTo = Math.max(passedTo, upTo);
+    if (checkpointTimer >= 0) {
+      return;
+    }
+    MessageConsumer<JsonObject> subscription = batches;
+    checkpointTimer = vertx.setTimer(CHECKPOINT_DELAY_MS, t -> {
+      checkpointTimer = -1;
+      serially(() -> {
+        long target = passedTo;
+        if (stopped || failed() || batches != subscription || target <= position) {
+          return Future.succeededFuture();
+        }
+        return transaction(List.of(), target, null).onSuccess(v -> advanced(target)).recover(e -> afterFailure(List.of(), e));
+      });
+    });
+  }
+
+  private Future<Void> applyBatch(List<RecordedEvent> events, long upTo) {
     if (stopped) {
       return Future.failedFuture("the runner stopped");
     }
-    long last = events.get(events.size() - 1).position();
+    long last = upTo;
     skippedInBatch.clear();
     return transaction(events, last, null).onSuccess(v -> {
       skippedPositions.addAll(skippedInBatch);

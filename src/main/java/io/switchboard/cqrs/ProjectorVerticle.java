@@ -71,6 +71,7 @@ public final class ProjectorVerticle extends VerticleBase implements Configured 
 
   @Override
   public Future<?> start() {
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = CqrsSettings.from(conf);

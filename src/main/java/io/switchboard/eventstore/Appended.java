@@ -24,7 +24,9 @@ record Appended(String stream, long firstVersion, long lastVersion, long firstPo
 
   /** The announcement on {@code switchboard.eventstore.appended}. */
   JsonObject announcement() {
+    java.util.Set<String> types = new java.util.LinkedHashSet<>();
+    events.forEach(e -> types.add(e.type()));
     return toJson().put("category", StreamName.category(stream)).put("first_position", firstPosition)
-        .put("count", events.size());
+        .put("count", events.size()).put("types", new io.vertx.core.json.JsonArray(List.copyOf(types)));
   }
 }

@@ -10,6 +10,7 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.EventUpcaster;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.db.Database;
 import io.switchboard.core.db.RunnerLocks;
 import io.switchboard.core.db.Dialect;
@@ -126,6 +127,7 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
         .register(Metrics.registry());
 
     EventBus bus = vertx.eventBus();
+    SharedJson.register(vertx);
     migrations = new MigrationGate(vertx, db, "the event store", () -> db.migrate(MODULE).onSuccess(applied ->
         log.info("event store on {} ({} migration{} applied)", db.describe(), applied, applied == 1 ? "" : "s")), () -> { });
     List<Future<?>> registrations = new ArrayList<>();
@@ -212,25 +214,29 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     EventBus bus = vertx.eventBus();
     bus.publish(Addresses.EVENTSTORE_APPENDED, appended.announcement());
     String topic = StreamName.topic(StreamName.category(appended.stream()));
-    DeliveryOptions origin = new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, ORIGIN);
+    // Complete and valid as built (the append checked every part): straight to the router's
+    // announcement path, one message for the append, without the checks and the reply of a publish.
+    JsonArray events = new JsonArray(new ArrayList<>(appended.events().size()));
     for (StoredEvent event : appended.events()) {
-      bus.send(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", cloudEvent(event)), origin);
+      events.add(cloudEvent(event));
     }
+    bus.send(Addresses.TOPICS_ANNOUNCE, new JsonObject().put("topic", topic).put("events", events), SharedJson.HANDED_OVER);
   }
 
+  /** The CloudEvent of a stored event, its attributes in the order {@code Envelope} writes them, data last. */
   private JsonObject cloudEvent(StoredEvent e) {
     JsonObject metadata = e.metadata();
     JsonObject event = new JsonObject().put("specversion", "1.0").put("id", e.id())
         .put("source", metadata.getValue("source") instanceof String s && !s.isEmpty() ? s : source)
         .put("type", e.type()).put("subject", e.stream()).put("time", e.time())
-        .put("datacontenttype", "application/json").put("data", e.data())
+        .put("datacontenttype", "application/json")
         .put("dataversion", e.dataversion()).put("position", e.position()).put("streamversion", e.version());
     for (String carried : new String[] {"correlationid", "causationid"}) {
       if (metadata.getValue(carried) instanceof String value) {
         event.put(carried, value);
       }
     }
-    return event;
+    return event.put("data", e.data());
   }
 
   private Future<JsonObject> streams(JsonObject body) {
@@ -448,7 +454,8 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onSuccess(message::reply).onFailure(e -> {
+    // The reply is built for the caller and not kept: handed over without a copy.
+    result.onSuccess(reply -> message.reply(reply, SharedJson.HANDED_OVER)).onFailure(e -> {
       Problem problem = db.problem(e, what);
       if (what.equals("append") && "database-unavailable".equals(problem.code())) {
         // The connection may have failed after the COMMIT reached the database.

@@ -82,6 +82,7 @@ final class SqlEventStore {
   private final String insertEvent;
   private final String updateHead;
   private final String readHead;
+  private final String readAllTypes;
   private final String readForward;
   private final String readBackward;
   private final String readAllForward;
@@ -137,6 +138,7 @@ final class SqlEventStore {
         + "recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
     updateHead = db.sql("UPDATE store_head SET last_position = $1 WHERE id = 1");
     readHead = db.sql("SELECT last_position FROM store_head WHERE id = 1");
+    readAllTypes = db.sql("SELECT position, type FROM events WHERE position > $1 ORDER BY position LIMIT $2");
     // ORDER BY names the equality column too: then H2 reads the index in order and stops at the
     // LIMIT instead of sorting every matching row (PostgreSQL does so either way).
     String visible3 = " AND NOT " + retention.hidden("CAST($3 AS BIGINT)");
@@ -726,6 +728,43 @@ final class SqlEventStore {
 
   Future<List<StoredEvent>> readStream(String stream, long from, int limit, boolean forward) {
     return query(forward ? readForward : readBackward, Tuple.of(stream, from, System.currentTimeMillis(), limit));
+  }
+
+  /** A page of $all that a subscription filtered by type keeps: its events, and how far it was read. */
+  record Filtered(List<StoredEvent> events, long through) {}
+
+  /**
+   * The events after {@code after} whose type {@code wanted} accepts, reading only positions and
+   * types until one matches (no JSON decoded for the rest); {@code through} is the last position the
+   * page covers, {@code after} itself when there is nothing new. Positions become visible in order
+   * (see the class comment), so nothing can appear later at or below {@code through}.
+   */
+  Future<Filtered> readAllOfTypes(long after, int limit, java.util.function.Predicate<String> wanted) {
+    return db.pool().preparedQuery(readAllTypes).execute(Tuple.of(after, limit)).compose(rows -> {
+      long first = -1;
+      long scanned = after;
+      for (Row row : rows) {
+        scanned = row.getLong(0);
+        if (first < 0 && wanted.test(row.getString(1))) {
+          first = scanned;
+        }
+      }
+      long through = scanned;
+      if (first < 0) {
+        return Future.succeededFuture(new Filtered(List.of(), through));
+      }
+      return readAll(first, limit, true).map(events -> {
+        // A full page may stop short of what the scan covered: then it covers up to its last event.
+        long upTo = events.size() == limit ? Math.min(through, events.get(events.size() - 1).position()) : through;
+        List<StoredEvent> kept = new ArrayList<>();
+        for (StoredEvent e : events) {
+          if (e.position() <= upTo && wanted.test(e.type())) {
+            kept.add(e);
+          }
+        }
+        return new Filtered(kept, upTo);
+      });
+    });
   }
 
   Future<List<StoredEvent>> readAll(long from, int limit, boolean forward) {

@@ -1,12 +1,18 @@
 package io.switchboard.eventstore;
 
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.switchboard.core.TopicPattern;
+import io.switchboard.core.TopicTrie;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * which read again; a wake-up during a read is remembered, never lost. Events always come from the
  * database in order, so catch-up, live and resume are one path, exact by construction.
  *
+ * <p>A {@code $all} subscription may ask for some event types only (the projector wants its
+ * projection's, the webhook follower its endpoints' patterns): it reads positions and types alone
+ * until one matches, so events nobody asked for cost neither a JSON decode nor a hop, and each batch
+ * says how far it read ({@code through}), which lets the subscriber's checkpoint pass them.
+ *
  * <p>Fallbacks: every {@code poll_ms} the store's head position is read, and if it moved past what
  * announcements told, every subscription reads again (an announcement lost, say, across a network
  * partition). An idle subscription gets an empty batch every {@code heartbeat_ms}: a subscriber
@@ -35,6 +46,7 @@ final class Subscriptions {
 
   private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
   private static final long RETRY_MS = 1000;
+  private static final long THROUGH_DELAY_MS = 100;
 
   private final Vertx vertx;
   private final SqlEventStore store;
@@ -53,13 +65,19 @@ final class Subscriptions {
     final String category;
     final String address;
     final long heartbeatMs;
+    /** The event types the subscriber wants ($all only); null: every event. */
+    final Predicate<String> wanted;
     long cursor;
+    /** The last {@code through} the subscriber was told (type-filtered subscriptions). */
+    long toldThrough;
+    long throughTimer = -1;
     long lastSent = System.currentTimeMillis();
     boolean busy;
     boolean dirty;
     boolean closed;
 
-    Subscription(String stream, String category, String address, long after, long heartbeatMs) {
+    Subscription(String stream, String category, String address, long after, long heartbeatMs, Predicate<String> wanted) {
+      this.wanted = wanted;
       this.stream = stream;
       this.category = category;
       this.address = address;
@@ -74,7 +92,15 @@ final class Subscriptions {
       return category == null || category.equals(announcement.getString("category"));
     }
 
-    Future<List<StoredEvent>> read() {
+    Future<SqlEventStore.Filtered> read() {
+      if (wanted != null) {
+        return store.readAllOfTypes(cursor, batch, wanted);
+      }
+      return readEvents().map(events -> new SqlEventStore.Filtered(events,
+          events.isEmpty() ? cursor : cursorOf(events.get(events.size() - 1))));
+    }
+
+    private Future<List<StoredEvent>> readEvents() {
       if (stream != null) {
         return store.readStream(stream, cursor + 1, batch, true);
       }
@@ -121,18 +147,53 @@ final class Subscriptions {
     if (!(request.getValue("address") instanceof String address) || address.isBlank()) {
       throw Problem.badRequest("malformed-request", "address: where to send the events is required");
     }
+    Predicate<String> wanted = wanted(request);
+    if (wanted != null && (stream != null || category != null)) {
+      throw Problem.badRequest("invalid-parameter", "types and type_patterns go with the $all stream (without a category)");
+    }
     long after = number(request, "after", stream != null ? -1 : 0, stream != null ? -1 : 0);
     long heartbeat = number(request, "heartbeat_ms", 15_000, 100);
     if (open.size() >= max) {
       throw new Problem(503, "too-many-subscriptions", "Service unavailable",
           "this store instance serves " + max + " subscriptions already");
     }
-    Subscription s = new Subscription(stream, category, address, after, heartbeat);
+    Subscription s = new Subscription(stream, category, address, after, heartbeat, wanted);
     open.put(s.id, s);
     gauge.incrementAndGet();
     // After the reply to the subscribe request has gone (the subscriber learns its id first).
     vertx.runOnContext(v -> pump(s));
     return s.id;
+  }
+
+  /**
+   * {@code "types"} (exact event types) and {@code "type_patterns"} (topic-style patterns, {@code
+   * order.*}): the subscriber gets only the events of those types, and with each batch {@code
+   * "through"}, the last position it covers, so it can move its checkpoint past the events it
+   * does not want; the store reads only positions and types until one matches. Null: both absent.
+   */
+  private static Predicate<String> wanted(JsonObject request) {
+    Object types = request.getValue("types");
+    Object patterns = request.getValue("type_patterns");
+    if (types == null && patterns == null) {
+      return null;
+    }
+    if ((types != null && !(types instanceof JsonArray)) || (patterns != null && !(patterns instanceof JsonArray))) {
+      throw Problem.badRequest("invalid-parameter", "types and type_patterns are arrays of strings");
+    }
+    Set<String> exact = new HashSet<>();
+    TopicTrie<Boolean> trie = new TopicTrie<>();
+    if (types != null) {
+      ((JsonArray) types).forEach(t -> exact.add(String.valueOf(t)));
+    }
+    if (patterns != null) {
+      for (Object p : (JsonArray) patterns) {
+        trie.add(TopicPattern.parse(String.valueOf(p)), Boolean.TRUE);
+      }
+    }
+    if (trie.size() == 0) {
+      return exact::contains;
+    }
+    return type -> exact.contains(type) || !trie.match(type).isEmpty();
   }
 
   private static long number(JsonObject request, String field, long fallback, long min) {
@@ -150,10 +211,45 @@ final class Subscriptions {
   void announced(JsonObject announcement) {
     knownHead = Math.max(knownHead, announcement.getLong("position", 0L));
     for (Subscription s : List.copyOf(open.values())) {
-      if (s.concerns(announcement)) {
+      if (s.concerns(announcement) && !passedUnread(s, announcement)) {
         pump(s);
       }
     }
+  }
+
+  /**
+   * An idle type-filtered subscription whose next events are exactly the announced append's, none
+   * of a type it wants, moves past them without reading: positions are gap-free as committed, so
+   * nothing else lies between its cursor and the append's last position. The subscriber hears the
+   * new {@code through} a moment later (one message for many appends), or with its next events.
+   */
+  private boolean passedUnread(Subscription s, JsonObject announcement) {
+    if (s.wanted == null || s.busy || s.closed || !(announcement.getValue("types") instanceof JsonArray types)
+        || announcement.getLong("first_position", -1L) != s.cursor + 1) {
+      return false;
+    }
+    for (Object type : types) {
+      if (s.wanted.test(String.valueOf(type))) {
+        return false;
+      }
+    }
+    s.cursor = announcement.getLong("position");
+    if (s.throughTimer < 0) {
+      s.throughTimer = vertx.setTimer(THROUGH_DELAY_MS, t -> {
+        s.throughTimer = -1;
+        if (s.closed || s.busy || s.cursor <= s.toldThrough) {
+          return;
+        }
+        s.busy = true;
+        deliver(s, new JsonArray(), s.cursor).onComplete(ar -> {
+          s.busy = false;
+          if (ar.succeeded() && s.dirty) {
+            pump(s);
+          }
+        });
+      });
+    }
+    return true;
   }
 
   /** The polling fallback and the heartbeats; called every poll interval. */
@@ -162,7 +258,7 @@ final class Subscriptions {
     for (Subscription s : List.copyOf(open.values())) {
       if (!s.busy && now - s.lastSent >= s.heartbeatMs) {
         s.busy = true;
-        deliver(s, new JsonArray()).onComplete(ar -> {
+        deliver(s, new JsonArray(), null).onComplete(ar -> {
           s.busy = false;
           if (ar.succeeded() && s.dirty) {
             pump(s);
@@ -202,8 +298,9 @@ final class Subscriptions {
         vertx.setTimer(RETRY_MS, t -> pump(s));
         return;
       }
-      List<StoredEvent> events = read.result();
-      if (events.isEmpty()) {
+      List<StoredEvent> events = read.result().events();
+      long last = read.result().through();
+      if (last == s.cursor) {
         s.busy = false;
         if (s.dirty) {
           pump(s);
@@ -212,8 +309,7 @@ final class Subscriptions {
       }
       JsonArray batchJson = new JsonArray();
       events.forEach(e -> batchJson.add(upcasters.apply(e).toJson()));
-      long last = s.cursorOf(events.get(events.size() - 1));
-      deliver(s, batchJson).onComplete(sent -> {
+      deliver(s, batchJson, s.wanted == null ? null : last).onComplete(sent -> {
         s.busy = false;
         if (sent.succeeded()) {
           s.cursor = last;
@@ -224,10 +320,14 @@ final class Subscriptions {
   }
 
   /** Sends a batch and waits for the subscriber's reply; a subscriber that fails it is dropped. */
-  private Future<Void> deliver(Subscription s, JsonArray events) {
+  private Future<Void> deliver(Subscription s, JsonArray events, Long through) {
     s.lastSent = System.currentTimeMillis();
     JsonObject message = new JsonObject().put("subscription", s.id).put("events", events);
-    return vertx.eventBus().request(s.address, message, new DeliveryOptions().setSendTimeout(timeoutMs))
+    if (through != null) {
+      message.put("through", through);
+      s.toldThrough = Math.max(s.toldThrough, through);
+    }
+    return vertx.eventBus().request(s.address, message, new DeliveryOptions().setSendTimeout(timeoutMs).setCodecName(SharedJson.NAME))
         .<Void>mapEmpty()
         .onFailure(e -> close(s, e.getMessage()));
   }
@@ -235,6 +335,7 @@ final class Subscriptions {
   private void close(Subscription s, String reason) {
     if (!s.closed) {
       s.closed = true;
+      vertx.cancelTimer(s.throughTimer);
       open.remove(s.id);
       gauge.decrementAndGet();
       log.debug("subscription {} to {} ended: {}", s.id, s.stream != null ? s.stream : "$all", reason);

@@ -5,7 +5,9 @@ import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicPublication;
 import io.switchboard.gateway.security.BrowserGuard;
 import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
@@ -78,6 +80,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
+    TopicPublication.registerCodec(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     Listener listener = listeners(conf).get(0);
     PublicBind.require(listener, conf);
@@ -143,9 +147,15 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
         m -> subscriptions.deliver(m.body())).completion();
     return delivery
-        .compose(v -> vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
-            .requestHandler(router)
-            .listen())
+        .compose(v -> {
+          HttpServer created = vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
+              .requestHandler(router);
+          WsSettings ws = WsSettings.from(conf);
+          if (ws.compression()) {
+            created.connectionHandler(PerMessageDeflate.installer(ws.compressionLevel()));
+          }
+          return created.listen();
+        })
         .onSuccess(s -> {
           server = s;
           Listening.bound(vertx, listener, s.actualPort());
@@ -201,7 +211,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     int formLimit = bodyLimit(conf) == Integer.MAX_VALUE ? Integer.MAX_VALUE : bodyLimit(conf) + 1;
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketFrameSize(maxFrame).setMaxWebSocketMessageSize(maxFrame)
-        .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit);
+        .setMaxFormAttributeSize(formLimit).setMaxFormBufferedBytes(formLimit)
+        // Every response and frame is written from its connection's own event loop, so Vert.x may
+        // write straight to the channel: no cross-thread queue per connection (Netty's 1,024-slot
+        // array, 4 KB of heap for each of thousands of idle sockets) and no queue hop per write.
+        .setStrictThreadMode(true);
     compression(options, ws);
     if (tls.getString("cert_path") != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
@@ -212,11 +226,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
 
   /**
    * permessage-deflate for WebSocket clients and SockJS's WebSocket transport, off unless
-   * {@code ws.compression}: with full context takeover each socket keeps its own zlib state
-   * (hundreds of KB of native memory) and compresses every message again. When on, the server
-   * grants {@code server_no_context_takeover} to clients that ask, asks clients for
-   * {@code client_no_context_takeover}, and uses a cheap level; the older deflate-frame extension
-   * stays off.
+   * {@code ws.compression}. Enabling it here makes Vert.x accept compressed frames and add its
+   * extension handler, which {@link PerMessageDeflate#installer} then replaces (no context
+   * takeover, whatever the client offers); the older deflate-frame extension stays off.
    */
   static void compression(HttpServerOptions options, WsSettings ws) {
     options.setPerMessageWebSocketCompressionSupported(ws.compression())

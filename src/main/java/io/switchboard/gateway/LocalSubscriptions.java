@@ -23,6 +23,10 @@ final class LocalSubscriptions {
 
   void deliver(TopicEvent event) {
     OutboundFrames frames = new OutboundFrames(event);
-    trie.forEachMatch(event.topic(), subscriber -> subscriber.deliver(event, frames));
+    try {
+      trie.forEachMatch(event.topic(), subscriber -> subscriber.deliver(event, frames));
+    } finally {
+      frames.release();
+    }
   }
 }

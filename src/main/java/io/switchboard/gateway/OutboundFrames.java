@@ -1,7 +1,10 @@
 package io.switchboard.gateway;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.switchboard.core.TopicEvent;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * The wire forms of one message, built at most once per gateway instance however many
@@ -12,6 +15,8 @@ final class OutboundFrames {
   private final TopicEvent event;
   private Buffer sse;
   private Buffer websocket;
+  private ByteBuf websocketWire;
+  private boolean released;
   private io.vertx.core.json.JsonObject envelope;
   private long sequence = -1;
 
@@ -63,7 +68,42 @@ final class OutboundFrames {
         websocket.appendString("\",\"cursor\":\"").appendString(event.cursor());
       }
       websocket.appendString("\",\"event\":").appendString(event.event()).appendString("}");
+      websocket = SharedFrame.of(websocket); // compressed at most once, for sockets with permessage-deflate
     }
     return websocket;
+  }
+
+  /**
+   * The {@link #websocket()} message as a whole WebSocket text frame, header included, in direct
+   * memory: server frames are not masked, so these bytes are right for every socket that did not
+   * negotiate an extension, and each socket writes a view of them instead of encoding and copying
+   * its own. Null once {@link #release released} (a frame held for later goes the usual way).
+   */
+  ByteBuf websocketWire() {
+    if (websocketWire == null && !released) {
+      ByteBuf payload = ((BufferInternal) websocket()).getByteBuf();
+      int length = payload.readableBytes();
+      ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(length + 10);
+      frame.writeByte(0x81); // FIN, text
+      if (length < 126) {
+        frame.writeByte(length);
+      } else if (length <= 0xFFFF) {
+        frame.writeByte(126).writeShort(length);
+      } else {
+        frame.writeByte(127).writeLong(length);
+      }
+      frame.writeBytes(payload, payload.readerIndex(), length);
+      websocketWire = frame;
+    }
+    return websocketWire;
+  }
+
+  /** The delivery to this instance's connections is over: the shared wire frame goes back to the pool. */
+  void release() {
+    released = true;
+    if (websocketWire != null) {
+      websocketWire.release();
+      websocketWire = null;
+    }
   }
 }

@@ -12,6 +12,9 @@ import java.util.ArrayDeque;
  */
 final class Outbox<T> {
 
+  @SuppressWarnings("rawtypes")
+  private static final ArrayDeque EMPTY = new ArrayDeque<>(0);
+
   enum SlowPolicy {
     DROP_OLDEST, CLOSE;
 
@@ -42,7 +45,8 @@ final class Outbox<T> {
   private final int maxBacklog;
   private final SlowPolicy policy;
   private final ConnectionMetrics metrics;
-  private final ArrayDeque<T> backlog = new ArrayDeque<>();
+  /** Allocated when a frame first has to wait: most connections keep up and never need it. */
+  private ArrayDeque<T> backlog = EMPTY;
   private long dropped;
   private boolean drainArmed;
   private boolean closed;
@@ -54,14 +58,32 @@ final class Outbox<T> {
     this.metrics = metrics;
   }
 
+  /**
+   * Writes a message's ready-made wire form straight to the connection; false when it cannot, and
+   * the frame is then written the usual way.
+   */
+  interface DirectWrite {
+    boolean write();
+  }
+
   /** Sends a message frame (counted as a message out). */
   void send(T frame) {
+    send(frame, null);
+  }
+
+  /**
+   * Sends a message frame; when the connection takes it at once, {@code direct} may write a cheaper
+   * form of the same bytes. Waiting frames go the usual way when the connection drains.
+   */
+  void send(T frame, DirectWrite direct) {
     if (closed || sink.isClosed()) {
       return;
     }
     if (backlog.isEmpty() && !sink.writeQueueFull()) {
       flushGapNotice();
-      sink.write(frame);
+      if (direct == null || !direct.write()) {
+        sink.write(frame);
+      }
       metrics.sent();
       return;
     }
@@ -75,6 +97,9 @@ final class Outbox<T> {
       backlog.removeFirst();
       dropped++;
       metrics.dropped();
+    }
+    if (backlog == EMPTY) {
+      backlog = new ArrayDeque<>(4);
     }
     backlog.addLast(frame);
     armDrain();
@@ -131,7 +156,7 @@ final class Outbox<T> {
 
   void close() {
     closed = true;
-    backlog.clear();
+    backlog = EMPTY;
   }
 
   boolean isClosed() {

@@ -65,7 +65,7 @@ final class Rooms {
       return;
     }
     String exclude = message.getString("exclude");
-    io.vertx.core.buffer.Buffer text = message.getJsonObject("frame").toBuffer(); // once for all members
+    io.vertx.core.buffer.Buffer text = SharedFrame.of(message.getJsonObject("frame").toBuffer()); // once for all members
     for (WsConnection member : local) {
       if (!member.clientId().equals(exclude)) {
         member.sendFrame(text);

@@ -2,6 +2,8 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPattern;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -12,17 +14,26 @@ import java.util.List;
 /**
  * One Server-Sent Events connection: live topic messages, an optional replay of what the client
  * missed (Last-Event-ID), heartbeats, and a bounded outbox for slow clients.
+ *
+ * <p>Frames written in one turn of the event loop go out as one chunk: each HTTP write outside a
+ * read flushes, one system call per frame and connection, which under load cost more than the rest
+ * of the delivery. The chunk is written by a task queued behind the deliveries already waiting, so
+ * a frame waits at most for them; past {@value #COALESCE_BYTES} bytes it is written at once.
  */
 final class SseStream implements Subscriber {
 
   record Settings(long retryMs, int maxBacklog, Outbox.SlowPolicy policy, GapNotices gaps) {}
 
   private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
+  static final int COALESCE_BYTES = 16 * 1024;
 
   private final HttpServerResponse response;
   private final List<TopicPattern> patterns;
   private final Settings settings;
   private final Outbox<Buffer> outbox;
+  private final Context context;
+  private Buffer pending;
+  private boolean pendingIsCopy;
   private ArrayDeque<TopicEvent> held;
   private boolean closed;
   private long deliveredUpTo;
@@ -31,6 +42,7 @@ final class SseStream implements Subscriber {
     this.response = response;
     this.patterns = patterns;
     this.settings = settings;
+    this.context = Vertx.currentContext();
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
@@ -39,11 +51,7 @@ final class SseStream implements Subscriber {
 
       @Override
       public void write(Buffer frame) {
-        try {
-          response.write(frame);
-        } catch (IllegalStateException responseClosed) {
-          closed = true;
-        }
+        coalesce(frame);
       }
 
       @Override
@@ -66,6 +74,47 @@ final class SseStream implements Subscriber {
         response.reset();
       }
     }, settings.maxBacklog(), settings.policy(), metrics);
+  }
+
+  /**
+   * Adds a frame to this turn's chunk; the first frame of a turn schedules its write. A lone frame
+   * is written as it is (frames are shared between connections: copied, never appended to).
+   */
+  private void coalesce(Buffer frame) {
+    if (context == null) {
+      writeNow(frame);
+      return;
+    }
+    if (pending == null) {
+      pending = frame;
+      pendingIsCopy = false;
+      context.runOnContext(v -> flushPending());
+      return;
+    }
+    if (!pendingIsCopy) {
+      pending = Buffer.buffer(Math.min(COALESCE_BYTES, 4 * (pending.length() + frame.length()))).appendBuffer(pending);
+      pendingIsCopy = true;
+    }
+    pending.appendBuffer(frame);
+    if (pending.length() >= COALESCE_BYTES) {
+      flushPending();
+    }
+  }
+
+  private void flushPending() {
+    Buffer chunk = pending;
+    pending = null;
+    if (chunk != null && chunk.length() > 0 && !closed) {
+      writeNow(chunk);
+    }
+  }
+
+  private void writeNow(Buffer chunk) {
+    try {
+      response.write(chunk);
+    } catch (IllegalStateException responseClosed) {
+      closed = true;
+    }
   }
 
   List<TopicPattern> patterns() {

@@ -3,9 +3,11 @@ package io.switchboard.gateway;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -66,7 +68,8 @@ final class StreamRoutes {
         .put("expected_version", ctx.request().getHeader("Expected-Version"))
         .put("events", HttpInput.json(ctx, true))
         .put("correlation_id", ctx.request().getHeader(Envelope.CORRELATION_HEADER));
-    call(ctx, Addresses.EVENTSTORE_APPEND, request, 201);
+    // Handed over: the store reads the request as it is, without the event bus copying it.
+    call(ctx, Addresses.EVENTSTORE_APPEND, request, 201, SharedJson.HANDED_OVER);
   }
 
   private void read(RoutingContext ctx) {
@@ -91,8 +94,12 @@ final class StreamRoutes {
   }
 
   private void call(RoutingContext ctx, String address, JsonObject request, int status) {
+    call(ctx, address, request, status, new DeliveryOptions());
+  }
+
+  private void call(RoutingContext ctx, String address, JsonObject request, int status, DeliveryOptions options) {
     Security.authorize(ctx, address, request);
-    vertx.eventBus().<JsonObject>request(address, request)
+    vertx.eventBus().<JsonObject>request(address, request, options)
         .onSuccess(reply -> ctx.response().setStatusCode(status)
             .putHeader("Content-Type", "application/json")
             .end(reply.body().toBuffer()))

@@ -5,10 +5,12 @@ import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
+import io.switchboard.core.TopicPublication;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +23,9 @@ import java.util.Set;
 
 /** {@code POST /api/v1/topics/{topic}} and the SSE stream {@code GET /api/v1/stream?topics=…}. */
 final class TopicRoutes {
+
+  private static final DeliveryOptions FROM_HTTP = new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "http");
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
   private final Vertx vertx;
   private final LocalSubscriptions subscriptions;
@@ -61,13 +66,19 @@ final class TopicRoutes {
     security.rates().acquire(principal);
     // The router validates and completes the event: one check, the same for every publisher.
     JsonObject event = Envelope.candidateFromHttp(ctx.body().buffer(), ctx.request().headers());
-    JsonObject request = new JsonObject().put("topic", topic).put("event", event);
-    vertx.eventBus().<JsonObject>request(Addresses.TOPICS_PUBLISH, request,
-            new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "http"))
+    vertx.eventBus().<String>request(Addresses.TOPICS_PUBLISH, new TopicPublication(topic, event), FROM_HTTP)
         .onSuccess(reply -> ctx.response().setStatusCode(202)
-            .putHeader("Content-Type", "application/json")
-            .end(reply.body().encode()))
+            .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+            .end(accepted(reply.body(), topic)))
         .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, Addresses.TOPICS_PUBLISH)));
+  }
+
+  /** {@code {"id":…,"topic":…}}; the topic is a validated name, the id needs escaping only when it has quotes or backslashes. */
+  static String accepted(String id, String topic) {
+    if (id.indexOf('"') >= 0 || id.indexOf('\\') >= 0) {
+      return new JsonObject().put("id", id).put("topic", topic).encode();
+    }
+    return "{\"id\":\"" + id + "\",\"topic\":\"" + topic + "\"}";
   }
 
   private void stream(RoutingContext ctx) {

@@ -31,32 +31,29 @@ final class WebSocketRoutes {
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
-        new java.util.HashMap<>(), new GroupClient(vertx));
+        new LocalClients(), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
-      io.vertx.core.buffer.Buffer frame = m.body().getJsonObject("frame").toBuffer(); // once for all sockets
+      io.vertx.core.buffer.Buffer frame = SharedFrame.of(m.body().getJsonObject("frame").toBuffer()); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
     });
     this.personal = vertx.eventBus().consumer(RealtimeAddresses.CLIENTS, m -> {
-      java.util.Set<WsConnection> local = context.byClientId().get(m.body().getString("client_id"));
-      if (local != null) {
-        List.copyOf(local).forEach(c -> c.onPersonal(m.body()));
-      }
+      context.byClientId().get(m.body().getString("client_id")).forEach(c -> c.onPersonal(m.body()));
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
   }
 
   void mount(Router router) {
-    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString()));
+    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString(), false));
     router.get("/ws/:clientId").handler(ctx -> {
       String clientId = ctx.pathParam("clientId");
       if (!WsConnection.NAME.matcher(clientId).matches()) {
         throw Problem.badRequest("invalid-client-id", "a client id is 1-128 characters of A-Z a-z 0-9 _ . : -");
       }
-      upgrade(ctx, clientId);
+      upgrade(ctx, clientId, true);
     });
   }
 
-  private void upgrade(RoutingContext ctx, String clientId) {
+  private void upgrade(RoutingContext ctx, String clientId, boolean idFromClient) {
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
       throw Problem.badRequest("websocket-expected", "this route takes a WebSocket upgrade");
     }
@@ -64,7 +61,7 @@ final class WebSocketRoutes {
     String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
     ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
-      WsConnection connection = new WsConnection(ws, clientId, principal, context);
+      WsConnection connection = new WsConnection(ws, clientId, idFromClient, principal, context);
       connections.add(connection);
       heartbeats.add(connection);
       context.metrics().opened();

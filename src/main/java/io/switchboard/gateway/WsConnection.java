@@ -7,6 +7,10 @@ import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
@@ -51,13 +55,19 @@ final class WsConnection implements Subscriber {
 
   private final ServerWebSocket ws;
   private final String clientId;
+  /** Whether the client chose its id ({@code /ws/{clientId}}): only then can an older connection hold it. */
+  private final boolean idFromClient;
   private final Principal principal;
   private final String connectionId = UUID.randomUUID().toString();
   private final WsContext context;
   private final Set<TopicPattern> patterns = new LinkedHashSet<>();
-  private final Set<String> rooms = new LinkedHashSet<>();
+  /** Empty and shared until the first join: most connections never join a room or consume a group. */
+  private Set<String> rooms = Set.of();
   private final Outbox<Buffer> outbox;
-  private final java.util.Map<String, GroupConsumer> groups = new java.util.LinkedHashMap<>();
+  /** The socket's channel for frames encoded once for all sockets; null: every frame goes through Vert.x. */
+  private final ChannelHandlerContext wire;
+  private final ChannelPromise wirePromise;
+  private java.util.Map<String, GroupConsumer> groups = java.util.Map.of();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
   private long lastSeen = System.currentTimeMillis();
@@ -70,11 +80,15 @@ final class WsConnection implements Subscriber {
   /** Live messages waiting while a resume's replay is fetched (bounded by ws.max_backlog). */
   private ArrayDeque<OutboundFrames> held;
 
-  WsConnection(ServerWebSocket ws, String clientId, Principal principal, WsContext context) {
+  WsConnection(ServerWebSocket ws, String clientId, boolean idFromClient, Principal principal, WsContext context) {
     this.ws = ws;
     this.clientId = clientId;
+    this.idFromClient = idFromClient;
     this.principal = principal;
     this.context = context;
+    // Compression is the handshaker's business when on: its frames must all go through its encoder.
+    this.wire = context.settings().compression() ? null : WebSocketChannels.of(ws);
+    this.wirePromise = wire == null ? null : new VoidChannelPromise(wire.channel(), false);
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
@@ -136,9 +150,10 @@ final class WsConnection implements Subscriber {
     return claimed
         .compose(v -> {
           if (!closed) {
-            context.byClientId().computeIfAbsent(clientId, id -> new java.util.LinkedHashSet<>()).add(this);
+            context.byClientId().add(clientId, this);
           }
-          return context.presence().connectionOf(clientId);
+          // An id the server just made up is nobody else's: no lookup (a cluster-wide read when clustered).
+          return idFromClient ? context.presence().connectionOf(clientId) : Future.<String>succeededFuture();
         })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
@@ -425,6 +440,9 @@ final class WsConnection implements Subscriber {
       GroupConsumer consumer = new GroupConsumer(context.vertx(), client, group, consumerId, "websocket",
           deliveries -> sendFrame(new JsonObject().put("type", "deliveries").put("group", group).put("deliveries", deliveries).encode()),
           problem -> error(null, problem.code(), "group " + group + ": " + problem.detail()));
+      if (groups.isEmpty()) {
+        groups = new java.util.LinkedHashMap<>();
+      }
       groups.put(group, consumer);
       sendFrame(withRef(new JsonObject().put("type", "consuming").put("group", group), ref));
       consumer.start();
@@ -488,6 +506,9 @@ final class WsConnection implements Subscriber {
     if (!rooms.contains(room) && rooms.size() >= context.settings().maxRooms()) {
       throw Problem.badRequest("too-many-rooms", "a connection joins at most " + context.settings().maxRooms() + " rooms");
     }
+    if (rooms.isEmpty()) {
+      rooms = new LinkedHashSet<>();
+    }
     boolean already = !rooms.add(room);
     Future<Void> joined = already ? Future.succeededFuture() : context.rooms().add(room, this)
         .compose(v -> context.presence().joined(room, clientId, connectionId))
@@ -503,12 +524,13 @@ final class WsConnection implements Subscriber {
   }
 
   private Future<Void> leaveRoom(String room, Object ref, boolean acknowledge) {
-    if (!rooms.remove(room)) {
+    if (!rooms.contains(room)) {
       if (acknowledge) {
         error(ref, "not-a-member", "not a member of " + room);
       }
       return Future.succeededFuture();
     }
+    rooms.remove(room);
     context.rooms().remove(room, this);
     return context.presence().left(room, clientId, connectionId)
         .onComplete(v -> {
@@ -545,7 +567,25 @@ final class WsConnection implements Subscriber {
       held.addLast(frames);
       return;
     }
-    outbox.send(frames.websocket());
+    outbox.send(frames.websocket(), wire == null ? null : () -> writeWire(frames));
+  }
+
+  /**
+   * Writes the message's shared, ready-made WebSocket frame to the channel, flushed at once (one
+   * system call, as any write). Only on the channel's own event loop and while its buffer has
+   * room; otherwise the frame goes through Vert.x, which queues and reports a full write queue.
+   */
+  private boolean writeWire(OutboundFrames frames) {
+    if (!wire.executor().inEventLoop() || !wire.channel().isWritable()
+        || frames.websocket().length() > context.settings().maxFrameBytes()) {
+      return false;
+    }
+    ByteBuf frame = frames.websocketWire();
+    if (frame == null) {
+      return false;
+    }
+    wire.writeAndFlush(frame.retainedDuplicate(), wirePromise);
+    return true;
   }
 
   void sendFrame(String text) {
@@ -614,15 +654,12 @@ final class WsConnection implements Subscriber {
     closed = true;
     outbox.close();
     groups.values().forEach(GroupConsumer::close);
-    groups.clear();
+    groups = java.util.Map.of();
     context.subscriptions().remove(this, patterns);
     for (String room : List.copyOf(rooms)) {
       leaveRoom(room, null, false);
     }
-    java.util.Set<WsConnection> local = context.byClientId().get(clientId);
-    if (local != null && local.remove(this) && local.isEmpty()) {
-      context.byClientId().remove(clientId);
-    }
+    context.byClientId().remove(clientId, this);
     if (owned) {
       context.presence().disconnected(clientId, connectionId);
     }

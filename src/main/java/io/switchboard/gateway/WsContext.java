@@ -6,4 +6,4 @@ import io.vertx.core.Vertx;
 /** What the WebSocket connections of one gateway instance share. */
 record WsContext(Vertx vertx, WsSettings settings, LocalSubscriptions subscriptions, Rooms rooms, Presence presence,
                  ConnectionMetrics metrics, RateLimiter rates,
-                 java.util.Map<String, java.util.Set<WsConnection>> byClientId, GroupClient groups) {}
+                 LocalClients byClientId, GroupClient groups) {}

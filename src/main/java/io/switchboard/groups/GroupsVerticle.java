@@ -61,6 +61,7 @@ public final class GroupsVerticle extends VerticleBase implements Configured {
 
   @Override
   public Future<?> start() {
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = GroupSettings.from(conf);

@@ -33,6 +33,8 @@ public final class Hub {
   /** Deploys every enabled verticle; if one fails, undeploys the others and fails naming it. */
   public static Future<Hub> start(Vertx vertx, HubSettings settings) {
     Hub hub = new Hub(vertx);
+    // Before any verticle: a node must decode what another node hands over with it.
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = settings.conf();
     List<VerticleDescriptor> enabled = settings.verticles().stream().filter(d -> d.enabledWith(conf)).toList();
     JsonArray readyChecks = readyChecks(enabled);

@@ -4,6 +4,7 @@ import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
 import io.switchboard.core.Problem;
+import io.switchboard.core.TopicPublication;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -175,7 +176,7 @@ final class RedisInbound {
       paused = conn;
       conn.pause();
     }
-    eventBus.request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event),
+    eventBus.request(Addresses.TOPICS_PUBLISH, new TopicPublication(topic, event),
             roster.isFirst() ? publishOptions : publishWithoutEffects)
         .onComplete(ar -> {
           inFlight--;

@@ -68,21 +68,37 @@ final class RedisMessages {
     if (payload.length() > maxBytes) {
       throw Problem.tooLarge("the message is " + payload.length() + " bytes, the limit is " + maxBytes);
     }
-    byte[] bytes = payload.getBytes();
-    String text;
-    try {
-      text = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException notText) {
-      return wrap("application/octet-stream").put("data_base64", Base64.getEncoder().encodeToString(bytes));
+    // ASCII is UTF-8 as it is: parsed from the bytes, without decoding them to a String first.
+    boolean ascii = isAscii(payload);
+    String text = null;
+    if (!ascii) {
+      byte[] bytes = payload.getBytes();
+      try {
+        text = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
+      } catch (CharacterCodingException notText) {
+        return wrap("application/octet-stream").put("data_base64", Base64.getEncoder().encodeToString(bytes));
+      }
     }
-    Object json = looksLikeJson(text) ? parse(text) : NOT_JSON;
+    Object json = NOT_JSON;
+    if (looksLikeJson(ascii ? firstNonBlank(payload) : firstNonBlank(text))) {
+      json = ascii ? parse(payload) : parse(text);
+    }
     if (json == NOT_JSON) {
-      return wrap("text/plain; charset=utf-8").put("data", text);
+      return wrap("text/plain; charset=utf-8").put("data", text != null ? text : payload.toString(StandardCharsets.US_ASCII));
     }
     if (json instanceof JsonObject object && object.containsKey("specversion")) {
       return relayId.equals(object.getValue(RELAY_ATTRIBUTE)) ? null : object;
     }
     return wrap("application/json").put("data", json);
+  }
+
+  private static boolean isAscii(Buffer payload) {
+    for (int i = 0, n = payload.length(); i < n; i++) {
+      if (payload.getByte(i) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The payload PUBLISHed for a hub message: its envelope, marked as written by this relay. */
@@ -104,15 +120,38 @@ final class RedisMessages {
     }
   }
 
-  /** Spares plain text the cost of a failed parse. */
-  private static boolean looksLikeJson(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        continue;
-      }
-      return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+  private static Object parse(Buffer bytes) {
+    try {
+      return Json.decodeValue(bytes);
+    } catch (DecodeException e) {
+      return NOT_JSON;
     }
-    return false;
+  }
+
+  private static boolean isBlank(int c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  private static int firstNonBlank(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (!isBlank(text.charAt(i))) {
+        return text.charAt(i);
+      }
+    }
+    return -1;
+  }
+
+  private static int firstNonBlank(Buffer ascii) {
+    for (int i = 0; i < ascii.length(); i++) {
+      if (!isBlank(ascii.getByte(i))) {
+        return ascii.getByte(i);
+      }
+    }
+    return -1;
+  }
+
+  /** Spares plain text the cost of a failed parse. */
+  private static boolean looksLikeJson(int c) {
+    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
   }
 }

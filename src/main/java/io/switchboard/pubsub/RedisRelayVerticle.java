@@ -5,6 +5,7 @@ import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
 import io.switchboard.core.TopicEvent;
+import io.switchboard.core.TopicPublication;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -79,6 +80,7 @@ public final class RedisRelayVerticle extends VerticleBase implements Configured
       return Future.failedFuture(e.getMessage());
     }
     TopicEvent.registerCodec(vertx);
+    TopicPublication.registerCodec(vertx);
     instanceId = deploymentID() + "/" + System.identityHashCode(this);
     if (claim()) {
       return activate();

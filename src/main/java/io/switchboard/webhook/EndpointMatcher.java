@@ -18,6 +18,7 @@ final class EndpointMatcher {
   static final EndpointMatcher EMPTY = new EndpointMatcher(List.of());
 
   private final TopicTrie<Target> trie = new TopicTrie<>();
+  private final java.util.Set<String> patterns = new java.util.LinkedHashSet<>();
 
   EndpointMatcher(List<Endpoint> endpoints) {
     for (Endpoint e : endpoints) {
@@ -27,12 +28,18 @@ final class EndpointMatcher {
       Target target = new Target(e.id(), e.partition());
       for (Object pattern : e.events()) {
         trie.add(TopicPattern.parse(String.valueOf(pattern)), target);
+        patterns.add(String.valueOf(pattern));
       }
     }
   }
 
   Set<Target> match(String eventType) {
     return trie.match(eventType);
+  }
+
+  /** The event-type patterns of the active endpoints. */
+  java.util.Set<String> patterns() {
+    return java.util.Collections.unmodifiableSet(patterns);
   }
 
   boolean isEmpty() {

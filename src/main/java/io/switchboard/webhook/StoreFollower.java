@@ -48,6 +48,16 @@ final class StoreFollower {
   private MessageConsumer<JsonObject> consumer;
   private long lastHeard;
   private boolean stopped;
+  /** The patterns the subscription asked the store to filter for; other patterns since: subscribe again. */
+  private Set<String> subscribedFor = Set.of();
+  /** Checkpoint writes, one at a time, in order. */
+  private Future<Void> writes = Future.succeededFuture();
+  /** How far batches without deliveries went; written a moment later, not one transaction per batch. */
+  private long passedTo;
+  /** The last position this subscription's batches were handled up to (committed or passed). */
+  private long readTo;
+  private long checkpointTimer = -1;
+  private static final long CHECKPOINT_DELAY_MS = 200;
 
   /**
    * @param written told of the deliveries of each commit
@@ -136,12 +146,15 @@ final class StoreFollower {
   }
 
   private void follow(long after) {
+    readTo = after;
     String address = "switchboard.webhooks.follower." + UUID.randomUUID();
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer(address, this::batch);
     consumer = c;
     lastHeard = System.currentTimeMillis();
+    // Only events some endpoint wants: the store reads just positions and types past the rest.
+    subscribedFor = Set.copyOf(matcher.get().patterns());
     JsonObject request = new JsonObject().put("stream", "$all").put("after", after).put("address", address)
-        .put("heartbeat_ms", heartbeatMs);
+        .put("heartbeat_ms", heartbeatMs).put("type_patterns", new JsonArray(List.copyOf(subscribedFor)));
     c.completion()
         .compose(v -> vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, request))
         .onFailure(e -> {
@@ -153,6 +166,9 @@ final class StoreFollower {
   }
 
   private void unfollow() {
+    vertx.cancelTimer(checkpointTimer);
+    checkpointTimer = -1;
+    passedTo = 0;
     if (consumer != null) {
       consumer.unregister();
       consumer = null;
@@ -165,12 +181,27 @@ final class StoreFollower {
       message.fail(410, "this follower stopped");
       return;
     }
-    JsonArray events = message.body().getJsonArray("events", new JsonArray());
-    if (events.isEmpty()) {
-      message.reply(null);
+    EndpointMatcher targets = matcher.get();
+    if (!subscribedFor.equals(targets.patterns())) {
+      // The endpoints changed: this batch was filtered for the old ones. Again from where the
+      // previous batches left off (not the checkpoint, which may lag: a new endpoint must not get
+      // the events before it, as it would not have without the filter).
+      message.fail(410, "the endpoints changed");
+      long from = readTo;
+      unfollow();
+      follow(from);
       return;
     }
-    EndpointMatcher targets = matcher.get();
+    JsonArray events = message.body().getJsonArray("events", new JsonArray());
+    Long through = message.body().getLong("through");
+    if (events.isEmpty()) {
+      message.reply(null);
+      if (through != null && through > passedTo) {
+        readTo = Math.max(readTo, through);
+        checkpointSoon(through);
+      }
+      return;
+    }
     List<DeliveryStore.NewDelivery> rows = new ArrayList<>();
     long last = 0;
     for (int i = 0; i < events.size(); i++) {
@@ -186,9 +217,10 @@ final class StoreFollower {
         rows.add(new DeliveryStore.NewDelivery(t.id(), t.partition(), event.getString("id"), type, "store", body));
       }
     }
-    long position = last;
-    db.inTransaction(conn -> deliveries.insert(conn, rows).compose(v -> leases.advance(conn, owner, position, leaseMs)))
+    long position = Math.max(last, through == null ? 0 : through);
+    write(() -> db.inTransaction(conn -> deliveries.insert(conn, rows).compose(v -> leases.advance(conn, owner, position, leaseMs))))
         .onSuccess(v -> {
+          readTo = Math.max(readTo, position);
           message.reply(null);
           if (!rows.isEmpty()) {
             written.accept(rows);
@@ -200,6 +232,30 @@ final class StoreFollower {
           message.fail(503, "not written: " + e.getMessage());
           unfollow();
         });
+  }
+
+  private void checkpointSoon(long through) {
+    passedTo = through;
+    if (checkpointTimer >= 0) {
+      return;
+    }
+    MessageConsumer<JsonObject> subscription = consumer;
+    checkpointTimer = vertx.setTimer(CHECKPOINT_DELAY_MS, t -> {
+      checkpointTimer = -1;
+      long target = passedTo;
+      if (consumer != subscription || stopped || !holding) {
+        return;
+      }
+      write(() -> db.inTransaction(conn -> leases.advance(conn, owner, target, leaseMs)))
+          .onFailure(e -> log.debug("webhook store follower {}: checkpoint {} not written: {}", owner, target, e.toString()));
+    });
+  }
+
+  /** Runs a checkpoint write after the ones before it: a late write never moves the checkpoint back. */
+  private Future<Void> write(Supplier<Future<Void>> work) {
+    Future<Void> done = writes.transform(ignored -> work.get());
+    writes = done.otherwiseEmpty();
+    return done;
   }
 
   Future<Void> stop() {

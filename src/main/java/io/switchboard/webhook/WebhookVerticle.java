@@ -71,6 +71,8 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   private String source;
   private String instance;
   private volatile EndpointMatcher matcher = EndpointMatcher.EMPTY;
+  private io.vertx.core.eventbus.MessageConsumer<TopicEvent> topicMessages;
+  private boolean stopping;
   private MigrationGate migrations;
   private long refreshTimer = -1;
   private long lastCleanup;
@@ -81,6 +83,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = WebhookSettings.from(conf);
@@ -125,7 +128,6 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
     api(registrations, WebhookAddresses.REPLAY, this::replay);
     api(registrations, WebhookAddresses.TEST, this::test);
     api(registrations, Addresses.WEBHOOKS_ERASE, this::erase);
-    registrations.add(bus.<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body())).completion());
     registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
     registrations.add(bus.localConsumer(Addresses.ready("store"), migrations::answerReady).completion());
     return Future.all(registrations).compose(v -> migrations.start());
@@ -179,16 +181,32 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
     return deliveries.releaseLeftovers();
   }
 
+  /**
+   * Topic messages are taken only while some active endpoint could match one: otherwise every
+   * message published on the node would wake this verticle's event loop for nothing.
+   */
+  private void listenToTopics(boolean wanted) {
+    if (wanted && topicMessages == null && !stopping) {
+      topicMessages = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_PUBLISHED, m -> fanOut(m.body()));
+    } else if (!wanted && topicMessages != null) {
+      topicMessages.unregister();
+      topicMessages = null;
+    }
+  }
+
   /** Reads the active endpoints again for matching. */
   private Future<Void> refresh() {
     return endpoints.all().map(list -> {
       matcher = new EndpointMatcher(list);
+      context.runOnContext(v -> listenToTopics(!matcher.isEmpty()));
       return (Void) null;
     }).onFailure(e -> log.debug("webhook endpoints not refreshed: {}", e.toString()));
   }
 
   @Override
   public Future<?> stop() {
+    stopping = true;
+    listenToTopics(false);
     if (migrations != null) {
       migrations.close();
     }

@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>usage: RedisBench bare REDIS_URI CHANNEL_PREFIX N R
  * <br>      RedisBench hub  REDIS_URI CHANNEL_PREFIX N R HUB_URL
+ * <br>{@code -Dbench.pid=PID}: the receiving process (the hub; for bare, this process by default),
+ * whose CPU (utime + stime from /proc) during the throughput run is printed per message.
  */
 public final class RedisBench {
 
@@ -63,11 +65,14 @@ public final class RedisBench {
     redisBenchmark(redisUri, prefix + topic + ".warmup", 20_000);
     boolean complete = receiver.await();
 
+    long pid = Long.getLong("bench.pid", mode.equals("bare") ? ProcessHandle.current().pid() : -1L);
     receiver.expect(messages);
+    long cpuBefore = RestAppendBench.cpuTicks(pid);
     long started = System.nanoTime();
     redisBenchmark(redisUri, prefix + topic + ".burst", messages);
     double publishRate = messages / ((System.nanoTime() - started) / 1e9);
     complete &= receiver.await();
+    double cpuPerMessage = 1e6 * (RestAppendBench.cpuTicks(pid) - cpuBefore) / (double) RestAppendBench.CLOCK_TICKS / messages;
     double throughput = (receiver.received() - 1) / ((receiver.last() - receiver.first()) / 1e9);
 
     int pacedCount = Math.max(pacedRate * 5, 1000);
@@ -77,8 +82,8 @@ public final class RedisBench {
     long[] paced = receiver.latencies();
 
     System.out.println(String.format(Locale.ROOT,
-        "%-5s throughput %7.0f msg/s (redis-benchmark offered %7.0f msg/s) | latency at %d msg/s: p50 %.2f ms p99 %.2f ms%s",
-        mode, throughput, publishRate, pacedRate, pct(paced, 0.50), pct(paced, 0.99), complete ? "" : " (INCOMPLETE)"));
+        "%-5s throughput %7.0f msg/s (redis-benchmark offered %7.0f msg/s) | receiver CPU %.1f µs/msg | latency at %d msg/s: p50 %.2f ms p99 %.2f ms%s",
+        mode, throughput, publishRate, cpuPerMessage, pacedRate, pct(paced, 0.50), pct(paced, 0.99), complete ? "" : " (INCOMPLETE)"));
     vertx.close().await(10, TimeUnit.SECONDS);
     System.exit(complete ? 0 : 1);
   }

@@ -27,11 +27,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prints appends/s, p50/p99 latency and, given the hub's process id, the CPU the hub's process
  * spent (from /proc/PID/stat) per append and as a share of one core.
  *
- * <p>usage: RestAppendBench BASE_URL WRITERS WARMUP SECONDS [HUB_PID] [LABEL]
+ * <p>With EVENTS above 1 each append carries that many events (a JSON array), and the rate is
+ * also printed in events/s.
+ *
+ * <p>usage: RestAppendBench BASE_URL WRITERS WARMUP SECONDS [HUB_PID] [LABEL] [EVENTS=1]
  */
 public final class RestAppendBench {
 
-  private static final long CLOCK_TICKS = 100;   // USER_HZ, 100 on Linux x86-64 and arm64
+  static final long CLOCK_TICKS = 100;   // USER_HZ, 100 on Linux x86-64 and arm64
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
@@ -40,6 +43,7 @@ public final class RestAppendBench {
     int seconds = Integer.parseInt(args[3]);
     long pid = args.length > 4 ? Long.parseLong(args[4]) : -1;
     String label = args.length > 5 ? args[5] : "hub REST";
+    int events = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     java.net.URI uri = java.net.URI.create(base);
     Vertx vertx = Vertx.vertx();
     try {
@@ -48,7 +52,7 @@ public final class RestAppendBench {
       String run = Long.toString(System.currentTimeMillis(), 36);
       Writer[] all = new Writer[writers];
       for (int w = 0; w < writers; w++) {
-        all[w] = new Writer(client, "order-rb" + run + "w" + w);
+        all[w] = new Writer(client, "order-rb" + run + "w" + w, events);
       }
       long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
       long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
@@ -93,8 +97,13 @@ public final class RestAppendBench {
         cpu = String.format(Locale.ROOT, "  server CPU %3.0f %% of a core, %4.0f µs/append",
             100 * cpuSeconds / wall, appends == 0 ? 0 : 1e6 * cpuSeconds / appends);
       }
-      System.out.printf(Locale.ROOT, "%s x%d %9.0f appends/s  p50 %6.2f ms  p99 %6.2f ms%s  (%d failed)%n",
-          label, writers, rate, percentile(latencies, 0.50), percentile(latencies, 0.99), cpu, failures);
+      String perEvent = "";
+      if (events > 1 && pid > 0 && appends > 0) {
+        perEvent = String.format(Locale.ROOT, ", %4.1f µs/event", 1e6 * (cpuAfter - cpuBefore) / (double) CLOCK_TICKS / (appends * events));
+      }
+      System.out.printf(Locale.ROOT, "%s x%d %9.0f appends/s%s  p50 %6.2f ms  p99 %6.2f ms%s%s  (%d failed)%n",
+          label, writers, rate, events > 1 ? String.format(Locale.ROOT, " of %d events (%.0f events/s)", events, rate * events) : "",
+          percentile(latencies, 0.50), percentile(latencies, 0.99), cpu, perEvent, failures);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -120,6 +129,7 @@ public final class RestAppendBench {
     private final HttpClient client;
     private final String stream;
     private final String path;
+    private final int events;
     private final AtomicLong sent = new AtomicLong();
     private long version = -1;
     private long measured;
@@ -127,10 +137,16 @@ public final class RestAppendBench {
     private long[] latencies = new long[4096];
     private int latencyCount;
 
-    Writer(HttpClient client, String stream) {
+    Writer(HttpClient client, String stream, int events) {
+      this.events = events;
       this.client = client;
       this.stream = stream;
       this.path = "/api/v1/streams/" + stream + "/events";
+    }
+
+    private JsonObject event(long n) {
+      return new JsonObject().put("type", "order.placed").put("data", new JsonObject()
+          .put("order_id", stream + "-" + n).put("amount", 125).put("currency", "EUR"));
     }
 
     Future<Void> start(long warmEnd, long end) {
@@ -146,8 +162,16 @@ public final class RestAppendBench {
         return;
       }
       long n = sent.getAndIncrement();
-      Buffer body = Buffer.buffer(new JsonObject().put("type", "order.placed").put("data", new JsonObject()
-          .put("order_id", stream + "-" + n).put("amount", 125).put("currency", "EUR")).encode());
+      Buffer body;
+      if (events == 1) {
+        body = Buffer.buffer(event(n).encode());
+      } else {
+        io.vertx.core.json.JsonArray array = new io.vertx.core.json.JsonArray();
+        for (int i = 0; i < events; i++) {
+          array.add(event(n * events + i));
+        }
+        body = Buffer.buffer(array.encode());
+      }
       client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
               .putHeader("Content-Type", "application/json")
               .putHeader("Expected-Version", version < 0 ? "no_stream" : Long.toString(version)))

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>usage: TopicBench URL MESSAGES CONCURRENCY SUBSCRIBERS LABEL [SUBSCRIBER_URLS]
  * <br>SUBSCRIBER_URLS (comma-separated, default URL): the subscribers are spread over them in turn,
  * e.g. over the nodes of a cluster while every message is published to the first.
+ * <br>{@code -Dbench.pid=PID}: the server's process; the CPU it spent (utime + stime from /proc)
+ * from the first measured publish to the last delivery is printed per message.
  */
 public final class TopicBench {
 
@@ -60,12 +62,16 @@ public final class TopicBench {
     // warm-up (JIT), not measured
     publishAll(client, topic + ".warmup", Math.max(10_000, messages / 2), concurrency).await(60, TimeUnit.SECONDS);
 
+    long pid = Long.getLong("bench.pid", -1L);
+    long cpuBefore = RestAppendBench.cpuTicks(pid);
     long start = System.nanoTime();
     publishAll(client, topic, messages, concurrency).await(300, TimeUnit.SECONDS);
     long published = System.nanoTime();
     if (subscribers > 0 && !allReceived.await(120, TimeUnit.SECONDS)) {
       System.err.println("only " + received.get() + " of " + (messages * subscribers) + " deliveries arrived");
     }
+    long cpuAfter = RestAppendBench.cpuTicks(pid);
+    long end = Math.max(published, lastReceive.get());
     double publishSeconds = (published - start) / 1e9;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-6s publish %8.0f msg/s", label, messages / publishSeconds));
     if (subscribers > 0) {
@@ -75,6 +81,11 @@ public final class TopicBench {
       double e2eSeconds = (lastReceive.get() - start) / 1e9;
       out.append(String.format(Locale.ROOT, " | delivered %8.0f msg/s to %d subscribers (%d deliveries/s) | p50 %.2f ms p99 %.2f ms",
           messages / e2eSeconds, subscribers, (long) (n / e2eSeconds), pct(sorted, 0.50), pct(sorted, 0.99)));
+    }
+    if (pid > 0) {
+      double cpuSeconds = (cpuAfter - cpuBefore) / (double) RestAppendBench.CLOCK_TICKS;
+      out.append(String.format(Locale.ROOT, " | server CPU %.0f %% of a core, %.1f µs/msg",
+          100 * cpuSeconds / ((end - start) / 1e9), 1e6 * cpuSeconds / messages));
     }
     System.out.println(out);
     vertx.close().await(10, TimeUnit.SECONDS);

@@ -460,6 +460,117 @@ abstract class EventStoreContract {
   }
 
   @Test
+  void subscribersFilteringByTypeGetOnlyThoseInOrderAndHowFarTheStoreRead() throws Exception {
+    long start = head();
+    BlockingQueue<JsonObject> batches = new LinkedBlockingQueue<>();
+    String address = "test.typed." + UUID.randomUUID();
+    TestHub.await(hub.vertx.eventBus().<JsonObject>consumer(address, m -> {
+      batches.add(m.body());
+      m.reply(null);
+    }).completion());
+    TestHub.await(hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, new JsonObject().put("stream", "$all")
+        .put("after", start).put("address", address).put("types", new JsonArray().add("typed.wanted"))
+        .put("type_patterns", new JsonArray().add("typed.also.*"))));
+    // More unwanted events than one page (256), so whole pages pass with no event but their position.
+    String s = stream("typed");
+    List<Long> wanted = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      JsonArray events = new JsonArray();
+      for (int k = 0; k < 100; k++) {
+        events.add(new JsonObject().put("type", "typed.other").put("data", k));
+      }
+      events.add(new JsonObject().put("type", i % 2 == 0 ? "typed.wanted" : "typed.also.this").put("data", i));
+      JsonObject appended = appendOk(s, events.encode());
+      wanted.add(appended.getLong("position"));
+    }
+    // Appends of unwanted types only, while the subscription is idle: passed on their announcement alone.
+    for (int i = 0; i < 3; i++) {
+      appendOk(s, event("typed.other", i), "Expected-Version", Long.toString(6 * 101 - 1 + i));
+    }
+    long last = head();
+    List<Long> seen = new ArrayList<>();
+    long through = start;
+    while (through < last) {
+      JsonObject batch = batches.poll(15, TimeUnit.SECONDS);
+      assertThat(batch).as("a batch before the subscription reached position %d (at %d)", last, through).isNotNull();
+      for (Object e : batch.getJsonArray("events")) {
+        JsonObject event = (JsonObject) e;
+        assertThat(event.getString("type")).isIn("typed.wanted", "typed.also.this");
+        assertThat(event.getLong("position")).isGreaterThan(through);
+        seen.add(event.getLong("position"));
+      }
+      if (batch.getLong("through") != null) {
+        assertThat(batch.getLong("through")).isGreaterThanOrEqualTo(through);
+        through = batch.getLong("through");
+      }
+    }
+    assertThat(seen).isEqualTo(wanted);
+    // Types go with $all only.
+    io.vertx.core.Future<?> refused = hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE,
+        new JsonObject().put("stream", s).put("address", address).put("types", new JsonArray().add("x")));
+    TestHub.await(refused.otherwiseEmpty());
+    assertThat(refused.cause()).isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+    assertThat(((io.vertx.core.eventbus.ReplyException) refused.cause()).failureCode()).isEqualTo(400);
+  }
+
+  @Test
+  void aTypeFilteredSubscriberDuringConcurrentAppendsGetsEveryWantedEventOnceInOrder() throws Exception {
+    long start = head();
+    BlockingQueue<JsonObject> batches = new LinkedBlockingQueue<>();
+    String address = "test.typed-race." + UUID.randomUUID();
+    TestHub.await(hub.vertx.eventBus().<JsonObject>consumer(address, m -> {
+      batches.add(m.body());
+      m.reply(null);
+    }).completion());
+    TestHub.await(hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, new JsonObject().put("stream", "$all")
+        .put("after", start).put("address", address).put("types", new JsonArray().add("race.wanted"))));
+    int writers = 8;
+    int perWriter = 30;
+    Set<Long> wanted = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<?>> appends = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        appends.add(pool.submit(() -> {
+          String s = stream("race");
+          for (int i = 0; i < perWriter; i++) {
+            // Mostly unwanted, so announcements are passed unread as often as pages are read.
+            boolean want = (i + writer) % 3 == 0;
+            JsonObject result = appendOk(s, event(want ? "race.wanted" : "race.other", i));
+            if (want) {
+              wanted.add(result.getLong("position"));
+            }
+          }
+        }));
+      }
+      for (Future<?> f : appends) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long last = head();
+    List<Long> seen = new ArrayList<>();
+    long through = start;
+    while (through < last) {
+      JsonObject batch = batches.poll(15, TimeUnit.SECONDS);
+      assertThat(batch).as("a batch before the subscription reached position %d (at %d)", last, through).isNotNull();
+      for (Object e : batch.getJsonArray("events")) {
+        long position = ((JsonObject) e).getLong("position");
+        assertThat(position).as("an event after how far the store had read").isGreaterThan(through);
+        assertThat(((JsonObject) e).getString("type")).isEqualTo("race.wanted");
+        seen.add(position);
+      }
+      if (batch.getLong("through") != null) {
+        through = batch.getLong("through");
+      }
+    }
+    assertThat(seen).isSorted().doesNotHaveDuplicates();
+    assertThat(new HashSet<>(seen)).isEqualTo(wanted);
+  }
+
+  @Test
   void appendedEventsArePublishedOnTheirCategoryTopic() {
     String s = stream("parcel");
     try (SseClient topic = SseClient.open(hub.uri("/api/v1/stream?topics=streams.parcel"))) {

@@ -71,6 +71,15 @@ class RedisMessagesTest {
   }
 
   @Test
+  void utf8BeyondAsciiIsReadAsTextToo() {
+    // ASCII payloads are parsed from their bytes; the others are decoded (strictly) first
+    assertThat(in("{\"name\":\"Zoë 東京\"}").getValue("data")).isEqualTo(new JsonObject().put("name", "Zoë 東京"));
+    JsonObject text = in("grüße, 東京");
+    assertThat(text.getString("datacontenttype")).isEqualTo("text/plain; charset=utf-8");
+    assertThat(text.getValue("data")).isEqualTo("grüße, 東京");
+  }
+
+  @Test
   void bytesThatAreNotUtf8AreBase64() {
     JsonObject event = messages.eventOf(Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xfe, 0}));
     assertThat(event.getString("datacontenttype")).isEqualTo("application/octet-stream");

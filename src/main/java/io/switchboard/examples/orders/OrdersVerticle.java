@@ -39,6 +39,7 @@ public final class OrdersVerticle extends VerticleBase implements Configured {
 
   @Override
   public Future<?> start() {
+    io.switchboard.core.SharedJson.register(vertx);
     JsonObject conf = config();
     CqrsSettings cqrs;
     OrderSettings settings;
