@@ -1,19 +1,17 @@
 package io.switchboard.core;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A codec for a {@link JsonObject} its sender hands over for good: a consumer on the same node
+ * The named {@link HandedOverCodec} for a {@link JsonObject} its sender hands over for good: a consumer on the same node
  * gets the very object instead of a deep copy (Vert.x's default JSON codec copies on every local
  * delivery), and another node gets it encoded as usual. For messages built to be sent and never
  * touched again by the sender (an append request, its reply, a subscription's batch), which the
  * receiver only reads: one copy fewer per hop on the hub's busiest path.
  */
-public final class SharedJson implements MessageCodec<JsonObject, JsonObject> {
+public final class SharedJson {
 
   public static final String NAME = "switchboard.json.shared";
 
@@ -22,11 +20,7 @@ public final class SharedJson implements MessageCodec<JsonObject, JsonObject> {
 
   /** Registers the codec on this Vert.x instance (every node needs it to decode); safe to call from every verticle. */
   public static void register(Vertx vertx) {
-    try {
-      vertx.eventBus().registerCodec(new SharedJson());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this node registered it first
-    }
+    HandedOverCodec.registerNamed(vertx, new HandedOverCodec<JsonObject>(NAME, json -> json, json -> json));
   }
 
   /** The options with the codec set (the given ones are not changed). */
@@ -34,30 +28,6 @@ public final class SharedJson implements MessageCodec<JsonObject, JsonObject> {
     return new DeliveryOptions(options).setCodecName(NAME);
   }
 
-  @Override
-  public void encodeToWire(Buffer buffer, JsonObject json) {
-    Buffer encoded = json.toBuffer();
-    buffer.appendInt(encoded.length()).appendBuffer(encoded);
-  }
-
-  @Override
-  public JsonObject decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
-  }
-
-  @Override
-  public JsonObject transform(JsonObject json) {
-    return json;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
+  private SharedJson() {
   }
 }

@@ -1,8 +1,6 @@
 package io.switchboard.core;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -60,40 +58,7 @@ public record TopicEvent(String topic, String type, String id, String event, Str
 
   /** Registers the codec on this Vert.x instance; safe to call from every verticle. */
   public static void registerCodec(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(TopicEvent.class, new Codec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this node registered it first
-    }
-  }
-
-  private static final class Codec implements MessageCodec<TopicEvent, TopicEvent> {
-
-    @Override
-    public void encodeToWire(Buffer buffer, TopicEvent e) {
-      Buffer json = e.toJson().toBuffer();
-      buffer.appendInt(json.length()).appendBuffer(json);
-    }
-
-    @Override
-    public TopicEvent decodeFromWire(int pos, Buffer buffer) {
-      int length = buffer.getInt(pos);
-      return fromJson(new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length)));
-    }
-
-    @Override
-    public TopicEvent transform(TopicEvent e) {
-      return e;
-    }
-
-    @Override
-    public String name() {
-      return "switchboard.topic-event";
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
+    HandedOverCodec.registerDefault(vertx, TopicEvent.class, new HandedOverCodec<>("switchboard.topic-event",
+        TopicEvent::toJson, TopicEvent::fromJson));
   }
 }

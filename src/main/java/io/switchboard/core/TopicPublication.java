@@ -1,8 +1,6 @@
 package io.switchboard.core;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -19,50 +17,12 @@ public record TopicPublication(String topic, JsonObject event) {
 
   /** Registers the codec on this Vert.x instance; safe to call from every verticle. */
   public static void registerCodec(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(TopicPublication.class, new Codec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this node registered it first
-    }
+    HandedOverCodec.registerDefault(vertx, TopicPublication.class, new HandedOverCodec<>("switchboard.topic-publication",
+        TopicPublication::toJson, json -> new TopicPublication(json.getString("topic"), json.getJsonObject("event"))));
   }
 
   /** The JSON request it stands for ({@code {"topic", "event"}}). */
   public JsonObject toJson() {
     return new JsonObject().put("topic", topic).put("event", event);
-  }
-
-  /**
-   * Local hops hand over the same instance; on the wire (never used: the publish address is
-   * node-local) it is the JSON request.
-   */
-  private static final class Codec implements MessageCodec<TopicPublication, TopicPublication> {
-
-    @Override
-    public void encodeToWire(Buffer buffer, TopicPublication p) {
-      Buffer json = p.toJson().toBuffer();
-      buffer.appendInt(json.length()).appendBuffer(json);
-    }
-
-    @Override
-    public TopicPublication decodeFromWire(int pos, Buffer buffer) {
-      int length = buffer.getInt(pos);
-      JsonObject json = new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
-      return new TopicPublication(json.getString("topic"), json.getJsonObject("event"));
-    }
-
-    @Override
-    public TopicPublication transform(TopicPublication p) {
-      return p;
-    }
-
-    @Override
-    public String name() {
-      return "switchboard.topic-publication";
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 }

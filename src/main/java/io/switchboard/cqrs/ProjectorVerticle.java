@@ -1,5 +1,6 @@
 package io.switchboard.cqrs;
 
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
@@ -71,7 +72,7 @@ public final class ProjectorVerticle extends VerticleBase implements Configured 
 
   @Override
   public Future<?> start() {
-    io.switchboard.core.SharedJson.register(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = CqrsSettings.from(conf);

@@ -1,5 +1,6 @@
 package io.switchboard.groups;
 
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
@@ -61,7 +62,7 @@ public final class GroupsVerticle extends VerticleBase implements Configured {
 
   @Override
   public Future<?> start() {
-    io.switchboard.core.SharedJson.register(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = GroupSettings.from(conf);

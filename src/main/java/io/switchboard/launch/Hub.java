@@ -1,5 +1,6 @@
 package io.switchboard.launch;
 
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.Addresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -34,7 +35,7 @@ public final class Hub {
   public static Future<Hub> start(Vertx vertx, HubSettings settings) {
     Hub hub = new Hub(vertx);
     // Before any verticle: a node must decode what another node hands over with it.
-    io.switchboard.core.SharedJson.register(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = settings.conf();
     List<VerticleDescriptor> enabled = settings.verticles().stream().filter(d -> d.enabledWith(conf)).toList();
     JsonArray readyChecks = readyChecks(enabled);

@@ -1,5 +1,6 @@
 package io.switchboard.webhook;
 
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.db.Database;
@@ -83,7 +84,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
-    io.switchboard.core.SharedJson.register(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     try {
       settings = WebhookSettings.from(conf);

@@ -1,5 +1,6 @@
 package io.switchboard.examples.orders;
 
+import io.switchboard.core.SharedJson;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.db.Database;
@@ -39,7 +40,7 @@ public final class OrdersVerticle extends VerticleBase implements Configured {
 
   @Override
   public Future<?> start() {
-    io.switchboard.core.SharedJson.register(vertx);
+    SharedJson.register(vertx);
     JsonObject conf = config();
     CqrsSettings cqrs;
     OrderSettings settings;
