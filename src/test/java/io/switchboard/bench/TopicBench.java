@@ -34,7 +34,17 @@ public final class TopicBench {
 
   private static final List<HttpClient> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable failed) {
+      // the event loops are not daemon threads: without the exit a failed run would hang its script
+      failed.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     String url = args[0];
     int messages = Integer.parseInt(args[1]);
     int concurrency = Integer.parseInt(args[2]);
@@ -104,7 +114,8 @@ public final class TopicBench {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger completed = new AtomicInteger();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/v1/topics/" + topic)
-        .putHeader("Content-Type", "application/json").putHeader("ce-type", "bench.event");
+        .putHeader("Content-Type", "application/json").putHeader("ce-type", "bench.event")
+        .setIdleTimeout(30_000);   // a request left unanswered fails the run instead of stalling it
     Runnable[] send = new Runnable[1];
     send[0] = () -> {
       if (next.getAndIncrement() >= messages) {
