@@ -462,15 +462,9 @@ abstract class EventStoreContract {
   @Test
   void subscribersFilteringByTypeGetOnlyThoseInOrderAndHowFarTheStoreRead() throws Exception {
     long start = head();
-    BlockingQueue<JsonObject> batches = new LinkedBlockingQueue<>();
     String address = "test.typed." + UUID.randomUUID();
-    TestHub.await(hub.vertx.eventBus().<JsonObject>consumer(address, m -> {
-      batches.add(m.body());
-      m.reply(null);
-    }).completion());
-    TestHub.await(hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, new JsonObject().put("stream", "$all")
-        .put("after", start).put("address", address).put("types", new JsonArray().add("typed.wanted"))
-        .put("type_patterns", new JsonArray().add("typed.also.*"))));
+    BlockingQueue<JsonObject> batches = typedSubscription(address, start, new JsonObject()
+        .put("types", new JsonArray().add("typed.wanted")).put("type_patterns", new JsonArray().add("typed.also.*")));
     // More unwanted events than one page (256), so whole pages pass with no event but their position.
     String s = stream("typed");
     List<Long> wanted = new ArrayList<>();
@@ -488,23 +482,9 @@ abstract class EventStoreContract {
       appendOk(s, event("typed.other", i), "Expected-Version", Long.toString(6 * 101 - 1 + i));
     }
     long last = head();
-    List<Long> seen = new ArrayList<>();
-    long through = start;
-    while (through < last) {
-      JsonObject batch = batches.poll(15, TimeUnit.SECONDS);
-      assertThat(batch).as("a batch before the subscription reached position %d (at %d)", last, through).isNotNull();
-      for (Object e : batch.getJsonArray("events")) {
-        JsonObject event = (JsonObject) e;
-        assertThat(event.getString("type")).isIn("typed.wanted", "typed.also.this");
-        assertThat(event.getLong("position")).isGreaterThan(through);
-        seen.add(event.getLong("position"));
-      }
-      if (batch.getLong("through") != null) {
-        assertThat(batch.getLong("through")).isGreaterThanOrEqualTo(through);
-        through = batch.getLong("through");
-      }
-    }
-    assertThat(seen).isEqualTo(wanted);
+    List<JsonObject> seen = eventsUntil(batches, start, last);
+    assertThat(seen).extracting(e -> e.getString("type")).containsOnly("typed.wanted", "typed.also.this");
+    assertThat(seen).extracting(e -> e.getLong("position")).isEqualTo(wanted);
     // Types go with $all only.
     io.vertx.core.Future<?> refused = hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE,
         new JsonObject().put("stream", s).put("address", address).put("types", new JsonArray().add("x")));
@@ -516,14 +496,8 @@ abstract class EventStoreContract {
   @Test
   void aTypeFilteredSubscriberDuringConcurrentAppendsGetsEveryWantedEventOnceInOrder() throws Exception {
     long start = head();
-    BlockingQueue<JsonObject> batches = new LinkedBlockingQueue<>();
-    String address = "test.typed-race." + UUID.randomUUID();
-    TestHub.await(hub.vertx.eventBus().<JsonObject>consumer(address, m -> {
-      batches.add(m.body());
-      m.reply(null);
-    }).completion());
-    TestHub.await(hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, new JsonObject().put("stream", "$all")
-        .put("after", start).put("address", address).put("types", new JsonArray().add("race.wanted"))));
+    BlockingQueue<JsonObject> batches = typedSubscription("test.typed-race." + UUID.randomUUID(), start,
+        new JsonObject().put("types", new JsonArray().add("race.wanted")));
     int writers = 8;
     int perWriter = 30;
     Set<Long> wanted = ConcurrentHashMap.newKeySet();
@@ -551,23 +525,46 @@ abstract class EventStoreContract {
       pool.shutdownNow();
     }
     long last = head();
-    List<Long> seen = new ArrayList<>();
+    List<JsonObject> events = eventsUntil(batches, start, last);
+    assertThat(events).extracting(e -> e.getString("type")).containsOnly("race.wanted");
+    List<Long> seen = events.stream().map(e -> e.getLong("position")).toList();
+    assertThat(seen).isSorted().doesNotHaveDuplicates();
+    assertThat(new HashSet<>(seen)).isEqualTo(wanted);
+  }
+
+  /** A consumer of a type-filtered {@code $all} subscription from {@code after}: the batches it gets. */
+  private BlockingQueue<JsonObject> typedSubscription(String address, long after, JsonObject filter) {
+    BlockingQueue<JsonObject> batches = new LinkedBlockingQueue<>();
+    TestHub.await(hub.vertx.eventBus().<JsonObject>consumer(address, m -> {
+      batches.add(m.body());
+      m.reply(null);
+    }).completion());
+    TestHub.await(hub.vertx.eventBus().request(Addresses.EVENTSTORE_SUBSCRIBE, new JsonObject().put("stream", "$all")
+        .put("after", after).put("address", address).mergeIn(filter)));
+    return batches;
+  }
+
+  /**
+   * The events of the batches until their {@code through} reaches {@code last}; each event must lie
+   * beyond how far the store had said it read, and {@code through} never goes back.
+   */
+  private static List<JsonObject> eventsUntil(BlockingQueue<JsonObject> batches, long start, long last) throws InterruptedException {
+    List<JsonObject> seen = new ArrayList<>();
     long through = start;
     while (through < last) {
       JsonObject batch = batches.poll(15, TimeUnit.SECONDS);
       assertThat(batch).as("a batch before the subscription reached position %d (at %d)", last, through).isNotNull();
       for (Object e : batch.getJsonArray("events")) {
-        long position = ((JsonObject) e).getLong("position");
-        assertThat(position).as("an event after how far the store had read").isGreaterThan(through);
-        assertThat(((JsonObject) e).getString("type")).isEqualTo("race.wanted");
-        seen.add(position);
+        JsonObject event = (JsonObject) e;
+        assertThat(event.getLong("position")).as("an event after how far the store had read").isGreaterThan(through);
+        seen.add(event);
       }
       if (batch.getLong("through") != null) {
+        assertThat(batch.getLong("through")).isGreaterThanOrEqualTo(through);
         through = batch.getLong("through");
       }
     }
-    assertThat(seen).isSorted().doesNotHaveDuplicates();
-    assertThat(new HashSet<>(seen)).isEqualTo(wanted);
+    return seen;
   }
 
   @Test
