@@ -55,6 +55,7 @@ final class ConfValidator {
    * anything is deployed. A refusal names the verticle, its descriptor and the listener.
    */
   static void requirePublicBindRule(JsonObject conf, List<VerticleDescriptor> verticles) {
+    java.util.Map<Integer, String> portOwners = new java.util.HashMap<>();
     for (VerticleDescriptor d : verticles) {
       if (!d.enabledWith(conf) || !Listening.class.isAssignableFrom(d.mainClass())) {
         continue;
@@ -64,6 +65,7 @@ final class ConfValidator {
         Listening listening = (Listening) d.mainClass().getDeclaredConstructor().newInstance();
         for (Listening.Listener listener : listening.listeners(config)) {
           PublicBind.require(listener, config);
+          requirePortOfItsOwn(portOwners, d, listener);
         }
       } catch (PublicBind.Refused refused) {
         throw new LaunchException(d.name() + " (" + d.source() + "): " + refused.getMessage());
@@ -71,6 +73,24 @@ final class ConfValidator {
         throw new LaunchException(d.name() + " (" + d.source() + "): cannot ask " + d.mainClass().getName()
             + " for its listeners: " + e);
       }
+    }
+  }
+
+  /**
+   * Two different listeners on one port would not fail to bind: Vert.x shares a port between servers
+   * of one process and hands each connection to one of them in turn, so HTTP clients would meet the
+   * TCP bridge's framing half the time. Port 0 (any free port) never clashes.
+   */
+  private static void requirePortOfItsOwn(java.util.Map<Integer, String> owners, VerticleDescriptor d,
+      Listening.Listener listener) {
+    if (listener.port() == 0) {
+      return;
+    }
+    String owner = listener.name() + " (" + d.name() + ")";
+    String earlier = owners.putIfAbsent(listener.port(), owner);
+    if (earlier != null && !earlier.startsWith(listener.name() + " (")) {
+      throw new LaunchException(d.name() + " (" + d.source() + "): the " + listener.name() + " listener's port "
+          + listener.port() + " is already the " + earlier + " listener's; give each listener a port of its own");
     }
   }
 

@@ -130,4 +130,12 @@ class HubSettingsTest {
         + "0".repeat(64) + "\", \"scopes\": [\"admin\"]}]}}");
     assertThat(load(Map.of("SWITCHBOARD_HTTP_HOST", "0.0.0.0")).conf().getJsonObject("http").getString("host")).isEqualTo("0.0.0.0");
   }
+
+  @Test
+  void twoListenersOnOnePortRefuseToStart() throws IOException {
+    assertThatThrownBy(() -> load(Map.of("SWITCHBOARD_HTTP_PORT", "9100", "SWITCHBOARD_TCP_BRIDGE_PORT", "9100")))
+        .hasMessageContaining("the TCP bridge listener's port 9100 is already the HTTP (gateway) listener's");
+    assertThat(load(Map.of("SWITCHBOARD_HTTP_PORT", "9100", "SWITCHBOARD_TCP_BRIDGE_PORT", "9101")).conf()
+        .getJsonObject("tcp_bridge").getInteger("port")).isEqualTo(9101);
+  }
 }

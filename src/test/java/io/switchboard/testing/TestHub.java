@@ -110,14 +110,24 @@ public final class TestHub implements AutoCloseable {
     }
   }
 
+  /**
+   * A port free now and never handed out before in this JVM: the OS may give a just-closed port again,
+   * and two of a hub's servers on one port would share it silently (Vert.x alternates connections).
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        socket.setReuseAddress(true);
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
+
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** An {@code auth.api_keys} entry for {@code key}, holding its hash as keygen prints it. */
   public static JsonObject apiKey(String name, String key, String... scopes) {
