@@ -187,6 +187,20 @@ class TopicsIT {
     }
   }
 
+  /** The node's sequencer has its event loop to itself: no gateway instance's HTTP work runs before a publish on it. */
+  @Test
+  void theTopicRouterSharesItsEventLoopWithNoGatewayInstance() {
+    java.util.Map<String, List<Object>> loops = new java.util.HashMap<>();
+    for (var deployment : ((io.vertx.core.internal.VertxInternal) hub.vertx).deploymentManager().deployments()) {
+      String verticle = deployment.deployment().instances().iterator().next().getClass().getSimpleName();
+      for (io.vertx.core.Context context : deployment.deployment().contexts()) {
+        loops.computeIfAbsent(verticle, k -> new ArrayList<>()).add(((io.vertx.core.internal.ContextInternal) context).nettyEventLoop());
+      }
+    }
+    assertThat(loops.get("GatewayVerticle")).hasSize(2).doesNotHaveDuplicates()
+        .doesNotContainAnyElementsOf(loops.get("TopicRouterVerticle"));
+  }
+
   @Test
   void lastEventIdResumesExactlyAfterTheLastEventSeen() {
     String cursor;
