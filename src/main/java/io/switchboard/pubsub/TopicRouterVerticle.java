@@ -27,7 +27,8 @@ import java.util.List;
 /**
  * Accepts topic messages and gets each to every matching subscriber once, on every node.
  *
- * <p>A publish (node-local {@code switchboard.topics.publish}) is validated, completed and then
+ * <p>A publish (node-local {@code switchboard.topics.publish}; a gateway sends several at once as
+ * {@link TopicPublications}, each checked on its own) is validated, completed and then
  * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
  * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
@@ -191,6 +192,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   /** What a publish request's headers say about its messages. */
   private final class Publish {
     final String origin;
+    final Counter in;
     final DeliveryOptions scope;
     final boolean effects;
     /** This instance orders this node's messages and no other node needs these: no hop to itself. */
@@ -199,6 +201,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     Publish(Message<?> message) {
       String from = message.headers().get(Addresses.ORIGIN_HEADER);
       origin = from == null ? "eventbus" : from;
+      in = messagesIn(origin);
       boolean nodeScope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER));
       scope = nodeScope ? LOCAL : CLUSTER;
       effects = !Addresses.EFFECTS_NONE.equals(message.headers().get(Addresses.EFFECTS_HEADER));
@@ -223,7 +226,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
     }
     published.increment();
-    messagesIn(accepted.origin()).increment();
+    how.in.increment();
     return accepted;
   }
 
