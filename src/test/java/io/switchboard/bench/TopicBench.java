@@ -127,7 +127,9 @@ public final class TopicBench {
           return Future.failedFuture("status " + resp.statusCode());
         }
         return resp.body();
-      }).onComplete(ar -> {
+        // Bounded as a whole: a request whose connection went away could leave its body future
+        // pending past the idle timeout, and the run waited 300 s for it (2026-12-07, against the bare server).
+      }).timeout(30, TimeUnit.SECONDS).onComplete(ar -> {
         if (ar.failed()) {
           done.tryFail(ar.cause());
           return;
