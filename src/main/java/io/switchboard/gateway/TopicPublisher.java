@@ -53,6 +53,14 @@ final class TopicPublisher {
     List<Promise<String>> waiting = outcomes;
     publications = null;
     outcomes = null;
+    try {
+      request(batch, waiting);
+    } catch (RuntimeException e) {
+      waiting.forEach(outcome -> outcome.tryFail(e)); // never leave a client without an answer
+    }
+  }
+
+  private void request(List<TopicPublication> batch, List<Promise<String>> waiting) {
     if (batch.size() == 1) {
       eventBus.<String>request(Addresses.TOPICS_PUBLISH, batch.get(0), options)
           .onComplete(reply -> {
