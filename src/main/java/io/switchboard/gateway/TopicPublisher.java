@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * Hands one gateway instance's REST publishes to the node's topic router: those taken in during one
  * turn of the instance's event loop go in one request, in the order they came, by a task queued
- * behind the work already waiting (issue 20: a request and a reply per message, each a task on the
- * other verticle's loop, were a large part of the hub's CPU per publish). A lone publish goes as a
+ * behind the work already waiting (issue 20: not a request, a reply and a task on each verticle's
+ * loop per message). A lone publish goes as a
  * plain {@link TopicPublication}. Each publish gets its own outcome: the router checks each on its
  * own, and a request that fails as a whole (no router, no answer in time) fails each of its publishes.
  */
