@@ -16,7 +16,8 @@ import java.util.List;
  * 202 with a small JSON, using as many event loops as the hub's gateway instances. It also serves
  * the least an SSE fan-out needs, so a run can give the baseline the same readers as the hub:
  * {@code GET /api/v1/stream} opens a stream, and with {@code sse} as third argument every POST body
- * is published on the event bus and written by each instance to its streams as
+ * is published on the event bus and written by each instance to its streams of that topic
+ * ({@code ?topics=} one exact name; the topic is the last path segment) as
  * {@code data: {"data": body}} (what the hub's readers parse).
  *
  * <p>usage: BareServer PORT [INSTANCES=2] [sse]
@@ -24,7 +25,9 @@ import java.util.List;
 public final class BareServer extends VerticleBase {
 
   private static final String FANOUT = "bare.sse";
-  private final List<HttpServerResponse> streams = new ArrayList<>();
+  private record Stream(String topic, HttpServerResponse response) {}
+
+  private final List<Stream> streams = new ArrayList<>();
 
   public static void main(String[] args) {
     int port = Integer.parseInt(args[0]);
@@ -42,16 +45,19 @@ public final class BareServer extends VerticleBase {
   public Future<?> start() {
     boolean sse = config().getBoolean("sse", false);
     vertx.eventBus().<Buffer>localConsumer(FANOUT, m -> {
+      String topic = m.headers().get("topic");
       Buffer frame = Buffer.buffer("data: {\"data\":").appendBuffer(m.body()).appendString("}\n\n");
-      streams.forEach(stream -> stream.write(frame));
+      streams.stream().filter(s -> s.topic().equals(topic)).forEach(s -> s.response().write(frame));
     });
     return vertx.createHttpServer()
         .requestHandler(req -> {
           if (req.method() == HttpMethod.GET && req.path().equals("/api/v1/stream")) {
-            HttpServerResponse stream = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+            // One exact topic per stream (what the benchmark subscribes to), no patterns.
+            Stream stream = new Stream(String.valueOf(req.getParam("topics")),
+                req.response().setChunked(true).putHeader("Content-Type", "text/event-stream"));
             streams.add(stream);
-            stream.closeHandler(v -> streams.remove(stream));
-            stream.write("retry: 3000\n\n");
+            stream.response().closeHandler(v -> streams.remove(stream));
+            stream.response().write("retry: 3000\n\n");
             return;
           }
           req.body().onSuccess(body -> {
@@ -59,7 +65,8 @@ public final class BareServer extends VerticleBase {
                 .putHeader("Content-Type", "application/json")
                 .end(new JsonObject().put("id", "x").put("topic", "bench").encode());
             if (sse) {
-              vertx.eventBus().publish(FANOUT, body);
+              String topic = req.path().substring(req.path().lastIndexOf('/') + 1);
+              vertx.eventBus().publish(FANOUT, body, new io.vertx.core.eventbus.DeliveryOptions().addHeader("topic", topic));
             }
           });
         })
