@@ -86,8 +86,12 @@ final class WsConnection implements Subscriber {
     this.idFromClient = idFromClient;
     this.principal = principal;
     this.context = context;
-    // Compression is the handshaker's business when on: its frames must all go through its encoder.
-    this.wire = context.settings().compression() ? null : WebSocketChannels.of(ws);
+    // Every write below comes from the socket's event loop. Frames encoded once for all sockets
+    // are written only where Vert.x writes directly too: the channel's room is then its write
+    // queue's, and its frames and ours reach the socket in the order they were written. With
+    // compression on, the handshaker's encoder must see every frame.
+    boolean direct = WebSocketChannels.writeDirectly(ws);
+    this.wire = context.settings().compression() || !direct ? null : WebSocketChannels.of(ws);
     this.wirePromise = wire == null ? null : new VoidChannelPromise(wire.channel(), false);
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
