@@ -571,13 +571,17 @@ final class WsConnection implements Subscriber {
       held.addLast(frames);
       return;
     }
-    outbox.send(frames.websocket(), wire == null ? null : () -> writeWire(frames));
+    if (wire != null && outbox.isIdle() && writeWire(frames)) {
+      outbox.sentDirectly();
+      return;
+    }
+    outbox.send(frames.websocket());
   }
 
   /**
    * Writes the message's shared, ready-made WebSocket frame to the channel, flushed at once (one
    * system call, as any write). Only on the channel's own event loop and while its buffer has
-   * room; otherwise the frame goes through Vert.x, which queues and reports a full write queue.
+   * room; otherwise the frame takes the outbox's way (it waits there while the socket is full).
    */
   private boolean writeWire(OutboundFrames frames) {
     if (!wire.executor().inEventLoop() || !wire.channel().isWritable()

@@ -1,0 +1,167 @@
+package io.switchboard.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.core.Addresses;
+import io.switchboard.testing.TestHub;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A WebSocket client that stops reading and then reads again, under the drop-oldest policy: the
+ * frames written straight to its channel and those that waited in its outbox arrive in publish
+ * order, none twice, and every message is either delivered or counted in the gap notice that
+ * precedes the next one.
+ */
+class WsSlowClientIT {
+
+  private static final int MAX_BACKLOG = 100;
+  private static final String PAD = "x".repeat(2000);
+  private static TestHub hub;
+
+  @BeforeAll
+  static void start() {
+    hub = TestHub.start(new JsonObject().put("ws", new JsonObject().put("max_backlog", MAX_BACKLOG)
+        .put("slow_policy", "drop_oldest").put("heartbeat_ms", 600_000)));
+  }
+
+  @AfterAll
+  static void stop() {
+    hub.close();
+  }
+
+  @Test
+  void aStalledClientGetsEveryMessageInOrderOrCountedInAGapNotice() throws Exception {
+    int stalledTotal = 8000;
+    int liveTotal = 50;
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress("127.0.0.1", hub.port));
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      String key = Base64.getEncoder().encodeToString("slow-client-key!".getBytes(StandardCharsets.US_ASCII));
+      out.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      readHeaders(in);
+      assertThat(nextText(in).getString("type")).isEqualTo("welcome");
+      out.write(maskedTextFrame("{\"type\":\"subscribe\",\"topics\":[\"slow.ws\"]}"));
+      out.flush();
+      assertThat(nextText(in).getString("type")).isEqualTo("subscribed");
+
+      // Half while the client reads nothing (~8 MB), half while it catches up: new messages then
+      // arrive while older ones still wait for the socket, and must not overtake them.
+      publish("slow.ws", 0, stalledTotal / 2);
+      CompletableFuture<long[]> reading = CompletableFuture.supplyAsync(() -> readAll(in, stalledTotal));
+      publish("slow.ws", stalledTotal / 2, stalledTotal / 2);
+      long[] deliveredAndDropped = reading.get(60, TimeUnit.SECONDS);
+      assertThat(deliveredAndDropped[1]).as("the backlog is bounded: some were dropped").isPositive();
+      assertThat(deliveredAndDropped[0] + deliveredAndDropped[1]).isEqualTo(stalledTotal);
+
+      // Caught up: what follows is delivered whole and in order again.
+      publish("slow.ws", stalledTotal, liveTotal);
+      for (int n = stalledTotal; n < stalledTotal + liveTotal; n++) {
+        JsonObject frame = nextText(in);
+        assertThat(frame.getString("type")).isEqualTo("event");
+        assertThat(frame.getJsonObject("event").getJsonObject("data").getInteger("n")).isEqualTo(n);
+      }
+    }
+  }
+
+  /** Reads until message {@code total - 1}: {delivered, reported dropped}, checking the order on the way. */
+  private static long[] readAll(DataInputStream in, int total) {
+    try {
+      long delivered = 0;
+      long dropped = 0;
+      int last = -1;
+      while (last < total - 1) {
+        JsonObject frame = nextText(in);
+        if ("gap".equals(frame.getString("type"))) {
+          assertThat(frame.getString("reason")).isEqualTo("slow-client");
+          dropped += frame.getLong("dropped");
+          continue;
+        }
+        int n = frame.getJsonObject("event").getJsonObject("data").getInteger("n");
+        assertThat(n).as("publish order, none twice").isGreaterThan(last);
+        assertThat((long) n).as("the messages before it were delivered or reported dropped").isEqualTo(delivered + dropped);
+        last = n;
+        delivered++;
+      }
+      return new long[] {delivered, dropped};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Publishes through the event bus, a batch at a time (the router's path, faster than HTTP). */
+  private static void publish(String topic, int from, int count) {
+    for (int start = from; start < from + count; start += 500) {
+      List<Future<?>> batch = new ArrayList<>();
+      for (int n = start; n < Math.min(from + count, start + 500); n++) {
+        batch.add(hub.vertx.eventBus().request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic)
+            .put("event", new JsonObject().put("type", "slow.test").put("data", new JsonObject().put("n", n).put("pad", PAD)))));
+      }
+      TestHub.await(Future.all(batch));
+    }
+  }
+
+  private static void readHeaders(DataInputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    assertThat(head.toString()).startsWith("HTTP/1.1 101 Switching Protocols");
+  }
+
+  /** The next text message (server frames are unmasked; control frames are skipped). */
+  private static JsonObject nextText(DataInputStream in) throws IOException {
+    while (true) {
+      int first = in.readUnsignedByte();
+      int second = in.readUnsignedByte();
+      long length = second & 0x7F;
+      if (length == 126) {
+        length = in.readUnsignedShort();
+      } else if (length == 127) {
+        length = in.readLong();
+      }
+      byte[] payload = new byte[(int) length];
+      in.readFully(payload);
+      int opcode = first & 0x0F;
+      if (opcode == 1) {
+        assertThat(first & 0x80).as("one frame per message").isNotZero();
+        return new JsonObject(new String(payload, StandardCharsets.UTF_8));
+      }
+      assertThat(opcode).as("only control frames besides text").isGreaterThanOrEqualTo(8);
+    }
+  }
+
+  /** A client-to-server text frame (clients must mask), payload under 126 bytes. */
+  private static byte[] maskedTextFrame(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    byte[] mask = {1, 2, 3, 4};
+    byte[] frame = new byte[2 + 4 + payload.length];
+    frame[0] = (byte) 0x81;
+    frame[1] = (byte) (0x80 | payload.length);
+    System.arraycopy(mask, 0, frame, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    return frame;
+  }
+}
