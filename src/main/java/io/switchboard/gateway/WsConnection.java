@@ -643,9 +643,11 @@ final class WsConnection implements Subscriber {
       return;
     }
     ws.writePing(Buffer.buffer("hb"));
-    context.presence().connected(clientId, connectionId);
     context.presence().keepClaim(clientId, principal);
-    rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
+    if (context.presence().expires()) {
+      context.presence().connected(clientId, connectionId);
+      rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
+    }
   }
 
   void close(short code, String reason) {
