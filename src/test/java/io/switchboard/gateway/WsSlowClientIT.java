@@ -2,9 +2,7 @@ package io.switchboard.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.Addresses;
 import io.switchboard.testing.TestHub;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -13,9 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +27,6 @@ import org.junit.jupiter.api.Test;
 class WsSlowClientIT {
 
   private static final int MAX_BACKLOG = 100;
-  private static final String PAD = "x".repeat(2000);
   private static TestHub hub;
 
   @BeforeAll
@@ -61,21 +56,21 @@ class WsSlowClientIT {
       out.flush();
       readHeaders(in);
       assertThat(nextText(in).getString("type")).isEqualTo("welcome");
-      out.write(maskedTextFrame("{\"type\":\"subscribe\",\"topics\":[\"slow.ws\"]}"));
+      out.write(BackpressureIT.maskedTextFrame("{\"type\":\"subscribe\",\"topics\":[\"slow.ws\"]}"));
       out.flush();
       assertThat(nextText(in).getString("type")).isEqualTo("subscribed");
 
       // Half while the client reads nothing (~8 MB), half while it catches up: new messages then
       // arrive while older ones still wait for the socket, and must not overtake them.
-      publish("slow.ws", 0, stalledTotal / 2);
+      BackpressureIT.publish(hub, "slow.ws", 0, stalledTotal / 2);
       CompletableFuture<long[]> reading = CompletableFuture.supplyAsync(() -> readAll(in, stalledTotal));
-      publish("slow.ws", stalledTotal / 2, stalledTotal / 2);
+      BackpressureIT.publish(hub, "slow.ws", stalledTotal / 2, stalledTotal / 2);
       long[] deliveredAndDropped = reading.get(60, TimeUnit.SECONDS);
       assertThat(deliveredAndDropped[1]).as("the backlog is bounded: some were dropped").isPositive();
       assertThat(deliveredAndDropped[0] + deliveredAndDropped[1]).isEqualTo(stalledTotal);
 
       // Caught up: what follows is delivered whole and in order again.
-      publish("slow.ws", stalledTotal, liveTotal);
+      BackpressureIT.publish(hub, "slow.ws", stalledTotal, liveTotal);
       for (int n = stalledTotal; n < stalledTotal + liveTotal; n++) {
         JsonObject frame = nextText(in);
         assertThat(frame.getString("type")).isEqualTo("event");
@@ -109,18 +104,6 @@ class WsSlowClientIT {
     }
   }
 
-  /** Publishes through the event bus, a batch at a time (the router's path, faster than HTTP). */
-  private static void publish(String topic, int from, int count) {
-    for (int start = from; start < from + count; start += 500) {
-      List<Future<?>> batch = new ArrayList<>();
-      for (int n = start; n < Math.min(from + count, start + 500); n++) {
-        batch.add(hub.vertx.eventBus().request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic)
-            .put("event", new JsonObject().put("type", "slow.test").put("data", new JsonObject().put("n", n).put("pad", PAD)))));
-      }
-      TestHub.await(Future.all(batch));
-    }
-  }
-
   private static void readHeaders(DataInputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
@@ -149,19 +132,5 @@ class WsSlowClientIT {
       }
       assertThat(opcode).as("only control frames besides text").isGreaterThanOrEqualTo(8);
     }
-  }
-
-  /** A client-to-server text frame (clients must mask), payload under 126 bytes. */
-  private static byte[] maskedTextFrame(String text) {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    byte[] mask = {1, 2, 3, 4};
-    byte[] frame = new byte[2 + 4 + payload.length];
-    frame[0] = (byte) 0x81;
-    frame[1] = (byte) (0x80 | payload.length);
-    System.arraycopy(mask, 0, frame, 2, 4);
-    for (int i = 0; i < payload.length; i++) {
-      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
-    }
-    return frame;
   }
 }
