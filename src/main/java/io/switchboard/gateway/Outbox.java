@@ -95,9 +95,9 @@ final class Outbox<T> {
     return !closed && backlog.isEmpty() && dropped == 0 && !sink.isClosed();
   }
 
-  /** Counts a message written straight to the connection (see {@link #isIdle}). */
+  /** Counts a message that a delivery wrote straight to the connection (see {@link #isIdle}). */
   void sentDirectly() {
-    metrics.sent();
+    metrics.sentInDelivery();
   }
 
   /** Counts a message the connection had to drop before it reached the outbox (held during a replay). */

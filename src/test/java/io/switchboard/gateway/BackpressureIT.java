@@ -55,6 +55,10 @@ class BackpressureIT {
   }
 
   private static double metric(String name) {
+    return metric(hub, name);
+  }
+
+  static double metric(TestHub hub, String name) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.E+-]+)$").matcher(Http.get(hub.uri("/metrics")).body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }

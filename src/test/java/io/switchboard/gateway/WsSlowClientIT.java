@@ -44,6 +44,8 @@ class WsSlowClientIT {
   void aStalledClientGetsEveryMessageInOrderOrCountedInAGapNotice() throws Exception {
     int stalledTotal = 8000;
     int liveTotal = 50;
+    String messagesOut = "switchboard_messages_out_total{transport=\"websocket\"}";
+    double outBefore = BackpressureIT.metric(hub, messagesOut);
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(4096);
       socket.connect(new InetSocketAddress("127.0.0.1", hub.port));
@@ -76,6 +78,10 @@ class WsSlowClientIT {
         assertThat(frame.getString("type")).isEqualTo("event");
         assertThat(frame.getJsonObject("event").getJsonObject("data").getInteger("n")).isEqualTo(n);
       }
+      // Every message written is counted once (welcome and subscribed included, gap notices not),
+      // those written straight to the socket as those that waited.
+      assertThat(BackpressureIT.metric(hub, messagesOut) - outBefore)
+          .isEqualTo((double) (2 + deliveredAndDropped[0] + liveTotal));
     }
   }
 
