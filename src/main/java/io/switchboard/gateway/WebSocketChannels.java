@@ -20,6 +20,8 @@ import java.util.Map;
  * allocates a promise, a frame object and a copy of the bytes per socket and per message; at
  * thousands of sockets that, not the system call, is most of the cost of a delivery.
  *
+ * <p>Also where Vert.x writes a socket's frames without its cross-thread queue ({@link #writeDirectly}).
+ *
  * <p>Vert.x Web hands routes a wrapper of the socket; its delegate is read through a method handle
  * made once. Should a later Vert.x change either, no channel is found and every frame goes the
  * usual way.
@@ -86,10 +88,9 @@ final class WebSocketChannels {
     }
     VertxConnection connection = handler.getConnection();
     try {
-      if (DIRECT_WRITES.getDeclaringClass().isInstance(WRITE_QUEUE.get(connection))) {
-        return true;
+      if (!writesDirectly(connection)) {
+        WRITE_QUEUE.set(connection, DIRECT_WRITES.newInstance(connection));
       }
-      WRITE_QUEUE.set(connection, DIRECT_WRITES.newInstance(connection));
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
@@ -101,10 +102,14 @@ final class WebSocketChannels {
     ChannelHandlerContext channel = channel(ws);
     try {
       return WRITE_QUEUE != null && channel != null && channel.handler() instanceof VertxHandler<?> handler
-          && DIRECT_WRITES.getDeclaringClass().isInstance(WRITE_QUEUE.get(handler.getConnection()));
+          && writesDirectly(handler.getConnection());
     } catch (ReflectiveOperationException e) {
       return false;
     }
+  }
+
+  private static boolean writesDirectly(VertxConnection connection) throws ReflectiveOperationException {
+    return DIRECT_WRITES.getDeclaringClass().isInstance(WRITE_QUEUE.get(connection));
   }
 
   /** The Netty channel context under a server WebSocket (Vert.x Web's wrapper unwrapped), or null. */
