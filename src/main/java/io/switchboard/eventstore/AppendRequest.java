@@ -39,8 +39,9 @@ record AppendRequest(String stream, ExpectedVersion expected, List<NewEvent> eve
     String correlationId = body.getValue("correlation_id") instanceof String s && !s.isBlank() ? s : null;
     List<NewEvent> events = new ArrayList<>(raw.size());
     Set<String> ids = new HashSet<>();
+    String now = NewEvent.now();
     for (int i = 0; i < raw.size(); i++) {
-      NewEvent event = NewEvent.parse(raw.get(i), i, correlationId);
+      NewEvent event = NewEvent.parse(raw.get(i), i, correlationId, now);
       if (!ids.add(event.id())) {
         throw Problem.invalid("duplicate-event-id", "event " + i + " has the id '" + event.id() + "' of an earlier event in this append");
       }

@@ -203,16 +203,18 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     answer(message, "append", body -> writer.submit(AppendRequest.parse(body, maxAppendEvents)).map(appended -> {
       if (!appended.repeated()) {
         appendedEvents.increment(appended.events().size());
-        announce(appended);
+        vertx.eventBus().publish(Addresses.EVENTSTORE_APPENDED, appended.announcement());
+        // The topic messages once the replies of this commit are sent: building a CloudEvent per
+        // event need not delay the writers (tasks run in order, so announcements keep commit order).
+        context.runOnContext(v -> announceOnTopic(appended));
       }
       return appended.toJson();
     }));
   }
 
-  /** After commit: the announcement for subscriptions, and each event as a topic message. */
-  private void announce(Appended appended) {
+  /** After commit: each event as a topic message (subscriptions were told on {@code switchboard.eventstore.appended}). */
+  private void announceOnTopic(Appended appended) {
     EventBus bus = vertx.eventBus();
-    bus.publish(Addresses.EVENTSTORE_APPENDED, appended.announcement());
     String topic = StreamName.topic(StreamName.category(appended.stream()));
     // Complete and valid as built (the append checked every part): straight to the router's
     // announcement path, one message for the append, without the checks and the reply of a publish.

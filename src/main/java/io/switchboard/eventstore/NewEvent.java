@@ -31,6 +31,16 @@ record NewEvent(String id, String type, String time, int dataversion, Object dat
    * @param correlationId the request's correlation id, kept in metadata when the event has none
    */
   static NewEvent parse(Object value, int index, String correlationId) {
+    return parse(value, index, correlationId, now());
+  }
+
+  /** Now, as an event's default time. */
+  static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  /** @param now the time of an event that names none (one for all the events of an append) */
+  static NewEvent parse(Object value, int index, String correlationId, String now) {
     if (!(value instanceof JsonObject json)) {
       throw Problem.invalid("invalid-event", "event " + index + " is not a JSON object");
     }
@@ -67,7 +77,7 @@ record NewEvent(String id, String type, String time, int dataversion, Object dat
     if (correlationId != null && !metadata.containsKey("correlationid")) {
       metadata.put("correlationid", correlationId);
     }
-    return new NewEvent(id, text(type, index, "type"), time(json.getValue("time"), index),
+    return new NewEvent(id, text(type, index, "type"), time(json.getValue("time"), index, now),
         dataversion(json.getValue("dataversion"), index), json.getValue("data"), metadata);
   }
 
@@ -86,9 +96,9 @@ record NewEvent(String id, String type, String time, int dataversion, Object dat
     return s;
   }
 
-  private static String time(Object value, int index) {
+  private static String time(Object value, int index, String now) {
     if (value == null) {
-      return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+      return now;
     }
     if (value instanceof String s && s.length() <= 64) {
       try {

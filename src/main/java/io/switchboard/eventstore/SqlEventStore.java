@@ -80,6 +80,7 @@ final class SqlEventStore {
   private final String lockHead;
   private final String findId;
   private final String insertEvent;
+  private final String insertEvents;
   private final String updateHead;
   private final String readHead;
   private final String readAllTypes;
@@ -136,6 +137,13 @@ final class SqlEventStore {
     findId = db.sql("SELECT stream, version, position FROM events WHERE id = $1");
     insertEvent = db.sql("INSERT INTO events (position, stream, version, category, id, type, event_time, dataversion, data, metadata, "
         + "recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+    // PostgreSQL: every row of a transaction in one statement (see insertRows). ROWS FROM zips the
+    // arrays in order; a JSON null is no data (SQL NULL), as a single row's null parameter is.
+    insertEvents = "INSERT INTO events (position, stream, version, category, id, type, event_time, dataversion, data, metadata, "
+        + "recorded_at) SELECT p, s, v, c, i, t, et, dv, NULLIF(d, 'null'::jsonb), NULLIF(m, 'null'::jsonb), $11::bigint FROM ROWS FROM ("
+        + "unnest($1::bigint[]), unnest($2::text[]), unnest($3::bigint[]), unnest($4::text[]), unnest($5::text[]), "
+        + "unnest($6::text[]), unnest($7::text[]), unnest($8::int[]), jsonb_array_elements($9::jsonb), "
+        + "jsonb_array_elements($10::jsonb)) AS r(p, s, v, c, i, t, et, dv, d, m)";
     updateHead = db.sql("UPDATE store_head SET last_position = $1 WHERE id = 1");
     readHead = db.sql("SELECT last_position FROM store_head WHERE id = 1");
     readAllTypes = db.sql("SELECT position, type FROM events WHERE position > $1 ORDER BY position LIMIT $2");
@@ -312,8 +320,11 @@ final class SqlEventStore {
    * @param versionsAfter each stream's last version once this transaction commits
    * @param lastPosition  the head once it commits
    */
-  private record Plan(List<Object> outcomes, List<Tuple> rows, long lastPosition, List<AppendRequest> needsIds,
+  private record Plan(List<Object> outcomes, List<EventRow> rows, long lastPosition, List<AppendRequest> needsIds,
                       Map<String, Long> versionsAfter) {}
+
+  /** A row of {@code events} to insert. */
+  private record EventRow(long position, String stream, long version, String category, NewEvent event) {}
 
   private Plan plan(List<AppendRequest> batch, Map<String, Long> current, Set<String> tombstoned, Map<String, StoredRef> ids,
                     long lastPosition) {
@@ -325,10 +336,9 @@ final class SqlEventStore {
                     Map<String, StoredRef> ids, Set<AppendRequest> idsChecked, long lastPosition) {
     Map<String, Long> current = new HashMap<>(currentVersions);
     List<Object> outcomes = new ArrayList<>(batch.size());
-    List<Tuple> rows = new ArrayList<>();
+    List<EventRow> rows = new ArrayList<>();
     List<AppendRequest> needsIds = new ArrayList<>();
     long position = lastPosition;
-    long now = System.currentTimeMillis();
     for (AppendRequest request : batch) {
       if (tombstoned.contains(request.stream())) {
         // Hard-deleted under the same lock: nothing lands after the tombstone, whatever was expected.
@@ -359,8 +369,7 @@ final class SqlEventStore {
       for (NewEvent e : request.events()) {
         version++;
         position++;
-        rows.add(Tuple.of(position, request.stream(), version, category, e.id(), e.type(), e.time(), e.dataversion(),
-            dialect.json(e.data()), dialect.json(e.metadata()), now));
+        rows.add(new EventRow(position, request.stream(), version, category, e));
         written.add(new StoredEvent(position, request.stream(), version, e.id(), e.type(), e.time(), e.dataversion(),
             e.data(), e.metadata()));
       }
@@ -438,12 +447,59 @@ final class SqlEventStore {
       }
       return Future.succeededFuture(plan.outcomes());
     }
-    Future<?> events = conn.preparedQuery(insertEvent).executeBatch(plan.rows());
+    Future<?> events = insertRows(conn, plan.rows());
     Future<?> newHead = conn.preparedQuery(updateHead).execute(Tuple.of(plan.lastPosition()));
     return commit.after(List.of(locked, events, newHead)).map(v -> {
       remember(plan);
       return plan.outcomes();
     });
+  }
+
+  /**
+   * The rows in one statement on PostgreSQL: each column a parameter array, unnested side by side,
+   * the JSON columns one JSON array each (one encoding for all the rows). A statement per row (a
+   * pipelined batch) cost PostgreSQL an executor start and a message per row, and the hub an encoding
+   * per JSON value: a batch of 100 events ran at 0.6 of pgbench's 100-row transaction (issue 20).
+   * On H2, in-process, a JDBC batch.
+   */
+  private Future<?> insertRows(SqlConnection conn, List<EventRow> rows) {
+    long now = System.currentTimeMillis();
+    if (dialect != Dialect.POSTGRES) {
+      List<Tuple> tuples = new ArrayList<>(rows.size());
+      for (EventRow r : rows) {
+        NewEvent e = r.event();
+        tuples.add(Tuple.of(r.position(), r.stream(), r.version(), r.category(), e.id(), e.type(), e.time(), e.dataversion(),
+            dialect.json(e.data()), dialect.json(e.metadata()), now));
+      }
+      return conn.preparedQuery(insertEvent).executeBatch(tuples);
+    }
+    int n = rows.size();
+    Long[] positions = new Long[n];
+    String[] streams = new String[n];
+    Long[] versions = new Long[n];
+    String[] categories = new String[n];
+    String[] ids = new String[n];
+    String[] types = new String[n];
+    String[] times = new String[n];
+    Integer[] dataversions = new Integer[n];
+    List<Object> data = new ArrayList<>(n);
+    List<Object> metadata = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      EventRow r = rows.get(i);
+      NewEvent e = r.event();
+      positions[i] = r.position();
+      streams[i] = r.stream();
+      versions[i] = r.version();
+      categories[i] = r.category();
+      ids[i] = e.id();
+      types[i] = e.type();
+      times[i] = e.time();
+      dataversions[i] = e.dataversion();
+      data.add(e.data());
+      metadata.add(e.metadata());
+    }
+    return conn.preparedQuery(insertEvents).execute(Tuple.of(positions, streams, versions, categories, ids, types, times)
+        .addValue(dataversions).addValue(new JsonArray(data)).addValue(new JsonArray(metadata)).addValue(now));
   }
 
   /**

@@ -40,6 +40,7 @@ final class WebSocketRoutes {
       context.byClientId().get(m.body().getString("client_id")).forEach(c -> c.onPersonal(m.body()));
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
+    subscriptions.afterEachMessage(context.metrics()::deliveryDone);
   }
 
   void mount(Router router) {

@@ -167,6 +167,30 @@ abstract class EventStoreContract {
   }
 
   @Test
+  void everyKindOfJsonValueIsKeptAsDataAndMetadataExactly() {
+    // One append's rows go to the database together (on PostgreSQL as JSON arrays): each value
+    // must come back as it was sent, JSON null and a missing data as no data.
+    String s = stream("order");
+    JsonObject metadata = new JsonObject().put("source", "/tests").put("nested", new JsonObject().put("k", new JsonArray().add(1)));
+    List<Object> values = new ArrayList<>(List.of(new JsonObject().put("text", "quote \" backslash \\ é 😀 \n")
+        .put("null", (Object) null), new JsonArray().add("a").addNull(), "null", "", 0, -1.5, true, false, 12345678901234L));
+    JsonArray events = new JsonArray();
+    values.forEach(v -> events.add(new JsonObject().put("type", "order.kept").put("data", v).put("metadata", metadata)));
+    events.add(new JsonObject().put("type", "order.kept").putNull("data"));
+    events.add(new JsonObject().put("type", "order.kept"));
+    appendOk(s, events.encode());
+
+    JsonArray all = read(s);
+    assertThat(all).hasSize(values.size() + 2);
+    for (int i = 0; i < values.size(); i++) {
+      assertThat(all.getJsonObject(i).getValue("data")).as("event %d", i).isEqualTo(values.get(i));
+      assertThat(all.getJsonObject(i).getJsonObject("metadata").getJsonObject("nested")).isEqualTo(metadata.getJsonObject("nested"));
+    }
+    assertThat(all.getJsonObject(values.size()).getValue("data")).isNull();
+    assertThat(all.getJsonObject(values.size() + 1).getValue("data")).isNull();
+  }
+
+  @Test
   void expectedVersionsAreEnforcedWithTheCurrentVersionInTheConflict() {
     String s = stream("acct");
     assertProblem(append(s, event("a", 1), "Expected-Version", "stream_exists"), 409, "wrong-expected-version");
