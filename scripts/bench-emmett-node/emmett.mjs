@@ -1,5 +1,6 @@
 // Emmett 0.42 (@event-driven-io/emmett-postgresql) as a baseline for the hub's appends, in the
-// schema named by the connection string's search_path (the caller creates and drops it):
+// database of the connection string, one fresh database per mode (the caller creates and drops it;
+// Emmett's migration skips its functions when another schema of the database has them):
 //   node emmett.mjs inprocess PG_URI WRITERS WARMUP SECONDS   WRITERS loops appending in this process
 //   node emmett.mjs server PG_URI PORT                        the hub's append route over node:http
 // Both append what RestAppendBench appends: single events to a stream of the writer's own, with

@@ -36,7 +36,10 @@ public final class Addresses {
    */
   public static final String TOPICS_PUBLISHED = "switchboard.topics.published";
 
-  /** Node-local publish of each topic message in this node's delivery order, for the connections here. */
+  /**
+   * Node-local publish of the topic messages in this node's delivery order, for the connections
+   * here: a {@link TopicDeliveries} of what the sequencer ordered in one turn.
+   */
   public static final String TOPICS_DELIVER = "switchboard.topics.deliver";
 
   /**

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +32,16 @@ public final class Envelope {
   private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
   private static final String[] ORDER =
       {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"};
+  private static final int SPECVERSION = 0;
+  private static final int ID = 1;
+  private static final int SOURCE = 2;
+  private static final int TYPE = 3;
+  private static final int TIME = 5;
+
+  /** The last completed {@code time}, reused within its millisecond (formatting one cost more than the rest of the check). */
+  private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
+
+  private record Stamp(long millis, String text) {}
 
   private final JsonObject json;
   private volatile String encoded;
@@ -51,39 +60,38 @@ public final class Envelope {
     if (candidate == null) {
       throw Problem.invalid("invalid-event", "the event is missing");
     }
-    JsonObject attributes = new JsonObject();
-    for (String name : ORDER) {
-      Object value = candidate.getValue(name);
+    // The context attributes by their place in ORDER (no map of their own: this runs per message).
+    String[] attributes = new String[ORDER.length];
+    for (int i = 0; i < ORDER.length; i++) {
+      Object value = candidate.getValue(ORDER[i]);
       if (value != null) {
-        attributes.put(name, requireString(name, value));
+        attributes[i] = requireString(ORDER[i], value);
       }
     }
-    String specversion = attributes.getString("specversion", SPEC_VERSION);
+    String specversion = attributes[SPECVERSION] == null ? SPEC_VERSION : attributes[SPECVERSION];
     if (!SPEC_VERSION.equals(specversion)) {
       throw Problem.invalid("invalid-event", "specversion must be \"1.0\", not \"" + TopicName.printable(specversion) + "\"");
     }
-    if (!attributes.containsKey("type")) {
+    if (attributes[TYPE] == null) {
       throw Problem.invalid("missing-type", "the event has no type: set \"type\" (or the ce-type header)");
     }
-    String time = attributes.getString("time");
-    if (time != null) {
-      requireTimestamp(time);
+    if (attributes[TIME] != null) {
+      requireTimestamp(attributes[TIME]);
+    } else {
+      attributes[TIME] = nowMillis();
     }
-    attributes.put("specversion", SPEC_VERSION);
-    if (!attributes.containsKey("id")) {
-      attributes.put("id", UUID.randomUUID().toString());
+    attributes[SPECVERSION] = SPEC_VERSION;
+    if (attributes[ID] == null) {
+      attributes[ID] = UUID.randomUUID().toString();
     }
-    if (!attributes.containsKey("source")) {
-      attributes.put("source", defaultSource);
-    }
-    if (time == null) {
-      attributes.put("time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+    if (attributes[SOURCE] == null) {
+      attributes[SOURCE] = defaultSource;
     }
     // The wire shows the context attributes in the specification's order, then extensions, then data.
     JsonObject out = new JsonObject();
-    for (String name : ORDER) {
-      if (attributes.containsKey(name)) {
-        out.put(name, attributes.getValue(name));
+    for (int i = 0; i < ORDER.length; i++) {
+      if (attributes[i] != null) {
+        out.put(ORDER[i], attributes[i]);
       }
     }
     for (Map.Entry<String, Object> attribute : candidate) {
@@ -107,6 +115,17 @@ public final class Envelope {
       out.put("data", candidate.getValue("data"));
     }
     return new Envelope(out);
+  }
+
+  /** Now, as RFC 3339 in UTC to the millisecond (what {@code Instant.toString} writes for it). */
+  static String nowMillis() {
+    long now = System.currentTimeMillis();
+    Stamp stamp = lastStamp;
+    if (stamp.millis() != now) {
+      stamp = new Stamp(now, Instant.ofEpochMilli(now).toString());
+      lastStamp = stamp;
+    }
+    return stamp.text();
   }
 
   /**

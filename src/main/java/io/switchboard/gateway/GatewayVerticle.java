@@ -6,8 +6,10 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Listening;
 import io.switchboard.core.PublicBind;
 import io.switchboard.core.SharedJson;
+import io.switchboard.core.TopicDeliveries;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPublication;
+import io.switchboard.core.TopicPublications;
 import io.switchboard.gateway.security.BrowserGuard;
 import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
@@ -81,6 +83,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
     TopicPublication.registerCodec(vertx);
+    TopicDeliveries.registerCodec(vertx);
+    TopicPublications.registerCodecs(vertx);
     SharedJson.register(vertx);
     JsonObject conf = config();
     Listener listener = listeners(conf).get(0);
@@ -144,8 +148,8 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     router.errorHandler(404, HttpProblems::onFailure);
     router.errorHandler(405, HttpProblems::onFailure);
 
-    Future<?> delivery = vertx.eventBus().<TopicEvent>localConsumer(Addresses.TOPICS_DELIVER,
-        m -> subscriptions.deliver(m.body())).completion();
+    Future<?> delivery = vertx.eventBus().<TopicDeliveries>localConsumer(Addresses.TOPICS_DELIVER,
+        m -> m.body().events().forEach(subscriptions::deliver)).completion();
     return delivery
         .compose(v -> {
           HttpServer created = vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))

@@ -37,9 +37,11 @@ final class TopicRoutes {
   private final Heartbeats<SseStream> heartbeats;
 
   private final Security security;
+  private final TopicPublisher publisher;
 
   TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
+    this.publisher = new TopicPublisher(vertx, FROM_HTTP);
     this.security = security;
     this.subscriptions = subscriptions;
     this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
@@ -66,10 +68,10 @@ final class TopicRoutes {
     security.rates().acquire(principal);
     // The router validates and completes the event: one check, the same for every publisher.
     JsonObject event = Envelope.candidateFromHttp(ctx.body().buffer(), ctx.request().headers());
-    vertx.eventBus().<String>request(Addresses.TOPICS_PUBLISH, new TopicPublication(topic, event), FROM_HTTP)
-        .onSuccess(reply -> ctx.response().setStatusCode(202)
+    publisher.publish(new TopicPublication(topic, event))
+        .onSuccess(id -> ctx.response().setStatusCode(202)
             .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-            .end(accepted(reply.body(), topic)))
+            .end(accepted(id, topic)))
         .onFailure(e -> HttpProblems.send(ctx, Problem.from(e, Addresses.TOPICS_PUBLISH)));
   }
 

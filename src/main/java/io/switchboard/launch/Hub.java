@@ -23,12 +23,14 @@ public final class Hub {
 
   private final Vertx vertx;
   private final Deque<Deployment> deployed = new ArrayDeque<>();
+  private final EventLoopReservations eventLoops;
   private NodeDirectory directory;
 
   private record Deployment(String name, String id) {}
 
   private Hub(Vertx vertx) {
     this.vertx = vertx;
+    this.eventLoops = new EventLoopReservations(vertx);
   }
 
   /** Deploys every enabled verticle; if one fails, undeploys the others and fails naming it. */
@@ -62,9 +64,13 @@ public final class Hub {
   private Future<Void> deploy(VerticleDescriptor d, JsonObject conf, JsonArray readyChecks) {
     JsonObject config = d.configFor(conf).put("ready_checks", readyChecks.copy()).put(Addresses.AWAIT_HUB_STARTED, true);
     long started = System.nanoTime();
+    eventLoops.keepOffReserved(d.instances());
     return vertx.deployVerticle(d.mainClass(), new DeploymentOptions().setInstances(d.instances()).setConfig(config))
         .map(id -> {
           deployed.push(new Deployment(d.name(), id));
+          if (d.ownEventLoop()) {
+            eventLoops.reserve(id);
+          }
           log.info("deployed {}: {} instance{}, backend {} ({} ms)", d.name(), d.instances(),
               d.instances() == 1 ? "" : "s", d.backend().describe(conf), (System.nanoTime() - started) / 1_000_000);
           return (Void) null;

@@ -11,14 +11,18 @@ import java.util.Set;
  *  "backend": "none", "order": 20, "config": {}}</pre>
  *
  * {@code enabled} is true, false or "auto": deploy when its backend is configured and the conf
- * field named by {@code requires} (e.g. {@code "tcp_bridge.port"}) is set.
+ * field named by {@code requires} (e.g. {@code "tcp_bridge.port"}) is set. {@code own_event_loop}
+ * (default false): the verticles deployed after it keep off its event loop while there are loops
+ * enough for them (see {@link EventLoopReservations}).
  */
 public record VerticleDescriptor(String name, String source, Class<? extends Deployable> mainClass, int instances,
-                                 Enabled enabled, Backend backend, String requires, int order, JsonObject config) {
+                                 Enabled enabled, Backend backend, String requires, int order, JsonObject config,
+                                 boolean ownEventLoop) {
 
   public enum Enabled { TRUE, FALSE, AUTO }
 
-  private static final Set<String> FIELDS = Set.of("main", "instances", "enabled", "backend", "requires", "order", "config", "description");
+  private static final Set<String> FIELDS = Set.of("main", "instances", "enabled", "backend", "requires", "order", "config", "description",
+      "own_event_loop");
 
   /** Reads a descriptor; every mistake is reported with the file and the field. */
   public static VerticleDescriptor parse(String name, String source, JsonObject json) {
@@ -60,11 +64,15 @@ public record VerticleDescriptor(String name, String source, Class<? extends Dep
     if (!(config instanceof JsonObject configObject)) {
       throw error(source, "config", "must be a JSON object");
     }
-    return new VerticleDescriptor(name, source, mainClass, instances, enabled, backend, (String) requires, order, configObject);
+    if (!(json.getValue("own_event_loop", false) instanceof Boolean ownEventLoop)) {
+      throw error(source, "own_event_loop", "must be true or false");
+    }
+    return new VerticleDescriptor(name, source, mainClass, instances, enabled, backend, (String) requires, order, configObject,
+        ownEventLoop);
   }
 
   public VerticleDescriptor withInstances(int count) {
-    return new VerticleDescriptor(name, source, mainClass, count, enabled, backend, requires, order, config);
+    return new VerticleDescriptor(name, source, mainClass, count, enabled, backend, requires, order, config, ownEventLoop);
   }
 
   /** The configuration this verticle receives: its {@code config} merged over the global one. */

@@ -7,10 +7,12 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
+import io.switchboard.core.TopicDeliveries;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.core.TopicPublication;
+import io.switchboard.core.TopicPublications;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -25,7 +27,8 @@ import java.util.List;
 /**
  * Accepts topic messages and gets each to every matching subscriber once, on every node.
  *
- * <p>A publish (node-local {@code switchboard.topics.publish}) is validated, completed and then
+ * <p>A publish (node-local {@code switchboard.topics.publish}; a gateway sends several at once as
+ * {@link TopicPublications}, each checked on its own) is validated, completed and then
  * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
  * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
@@ -65,11 +68,15 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   private String epoch;
   private long sequence;
   private TopicHistory history;
+  /** What this turn of the event loop ordered, not yet handed to the gateways (null: nothing). */
+  private List<TopicEvent> ordered;
 
   @Override
   public Future<?> start() {
     TopicEvent.registerCodec(vertx);
     TopicPublication.registerCodec(vertx);
+    TopicDeliveries.registerCodec(vertx);
+    TopicPublications.registerCodecs(vertx);
     eventBus = vertx.eventBus();
     JsonObject conf = config();
     source = "/switchboard/" + conf.getJsonObject("node").getString("id");
@@ -132,6 +139,10 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   }
 
   private void publish(Message<Object> message) {
+    if (message.body() instanceof TopicPublications batch) {
+      publishAll(message, batch.publications());
+      return;
+    }
     try {
       String topicName;
       Object candidate;
@@ -145,35 +156,78 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       } else {
         throw Problem.badRequest("malformed-request", "expected {\"topic\": name, \"event\": CloudEvent}");
       }
-      String topic = TopicName.validate(topicName);
-      if (!(candidate instanceof JsonObject event)) {
-        throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
-      }
-      Envelope envelope = Envelope.of(event, source);
-      String origin = message.headers().get(Addresses.ORIGIN_HEADER);
-      TopicEvent accepted = TopicEvent.of(topic, envelope, origin == null ? "eventbus" : origin);
-      boolean nodeScope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER));
-      DeliveryOptions scope = nodeScope ? LOCAL : CLUSTER;
-      // This instance orders this node's messages and no other node needs this one: no hop to itself.
-      boolean orderHere = sequencer && (nodeScope || !vertx.isClustered());
-      if (!orderHere) {
-        eventBus.publish(FANOUT, accepted, scope);
-      }
-      // The event bus copies a JSON body for each local consumer anyway: no copy of our own.
-      eventBus.publish(Addresses.topic(topic), envelope.json(), scope);
-      if (!Addresses.EFFECTS_NONE.equals(message.headers().get(Addresses.EFFECTS_HEADER))) {
-        eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
-      }
-      published.increment();
-      messagesIn(accepted.origin()).increment();
-      message.reply(jsonRequest ? new JsonObject().put("id", envelope.id()).put("topic", topic) : envelope.id());
-      if (orderHere) {
+      Publish how = new Publish(message);
+      TopicEvent accepted = accept(topicName, candidate, how);
+      message.reply(jsonRequest ? new JsonObject().put("id", accepted.id()).put("topic", accepted.topic()) : accepted.id());
+      if (how.orderHere) {
         order(accepted); // after the reply: a publisher that also subscribes gets its ack before the message
       }
     } catch (Problem problem) {
       rejected.increment();
       problem.failReply(message);
     }
+  }
+
+  /** Several publishes in one request: each checked on its own, one reply with every outcome in order. */
+  private void publishAll(Message<Object> message, List<TopicPublication> publications) {
+    Publish how = new Publish(message);
+    List<Object> outcomes = new ArrayList<>(publications.size());
+    List<TopicEvent> toOrder = new ArrayList<>(publications.size());
+    for (TopicPublication publication : publications) {
+      try {
+        TopicEvent accepted = accept(publication.topic(), publication.event(), how);
+        outcomes.add(accepted.id());
+        toOrder.add(accepted);
+      } catch (Problem problem) {
+        rejected.increment();
+        outcomes.add(problem);
+      }
+    }
+    message.reply(new TopicPublications.Outcomes(outcomes));
+    if (how.orderHere) {
+      toOrder.forEach(this::order); // after the reply, as for one publish
+    }
+  }
+
+  /** What a publish request's headers say about its messages. */
+  private final class Publish {
+    final String origin;
+    final Counter in;
+    final DeliveryOptions scope;
+    final boolean effects;
+    /** This instance orders this node's messages and no other node needs these: no hop to itself. */
+    final boolean orderHere;
+
+    Publish(Message<?> message) {
+      String from = message.headers().get(Addresses.ORIGIN_HEADER);
+      origin = from == null ? "eventbus" : from;
+      in = messagesIn(origin);
+      boolean nodeScope = Addresses.SCOPE_NODE.equals(message.headers().get(Addresses.SCOPE_HEADER));
+      scope = nodeScope ? LOCAL : CLUSTER;
+      effects = !Addresses.EFFECTS_NONE.equals(message.headers().get(Addresses.EFFECTS_HEADER));
+      orderHere = sequencer && (nodeScope || !vertx.isClustered());
+    }
+  }
+
+  /** Validates and completes one message and publishes it; the caller orders it (orderHere) after replying. */
+  private TopicEvent accept(String topicName, Object candidate, Publish how) {
+    String topic = TopicName.validate(topicName);
+    if (!(candidate instanceof JsonObject event)) {
+      throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
+    }
+    Envelope envelope = Envelope.of(event, source);
+    TopicEvent accepted = TopicEvent.of(topic, envelope, how.origin);
+    if (!how.orderHere) {
+      eventBus.publish(FANOUT, accepted, how.scope);
+    }
+    // The event bus copies a JSON body for each local consumer anyway: no copy of our own.
+    eventBus.publish(Addresses.topic(topic), envelope.json(), how.scope);
+    if (how.effects) {
+      eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
+    }
+    published.increment();
+    how.in.increment();
+    return accepted;
   }
 
   /**
@@ -202,12 +256,27 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     in.increment(events.size());
   }
 
-  /** Sequencer: one node-wide order, so every connection here can resume from one cursor. */
+  /**
+   * Sequencer: one node-wide order, so every connection here can resume from one cursor. The
+   * messages ordered in one turn of the event loop go to the gateways together, in that order, by a
+   * task queued behind the work already waiting (issue 20: a publish per message to every gateway
+   * cost a bus delivery and a task on each gateway's loop per message).
+   */
   private void order(TopicEvent event) {
     long next = ++sequence;
-    TopicEvent ordered = event.withCursor(epoch + "-" + next);
-    history.add(next, System.currentTimeMillis(), ordered);
-    eventBus.publish(Addresses.TOPICS_DELIVER, ordered, LOCAL);
+    TopicEvent cursored = event.withCursor(epoch + "-" + next);
+    history.add(next, System.currentTimeMillis(), cursored);
+    if (ordered == null) {
+      ordered = new ArrayList<>();
+      context.runOnContext(v -> deliverOrdered());
+    }
+    ordered.add(cursored);
+  }
+
+  private void deliverOrdered() {
+    List<TopicEvent> events = ordered;
+    ordered = null;
+    eventBus.publish(Addresses.TOPICS_DELIVER, new TopicDeliveries(events), LOCAL);
   }
 
   /** An erasure reaches every node's history (published); each tells the coordinator what it removed. */

@@ -73,7 +73,9 @@ public final class TopicBench {
     publishAll(client, topic + ".warmup", Math.max(10_000, messages / 2), concurrency).await(60, TimeUnit.SECONDS);
 
     long pid = Long.getLong("bench.pid", -1L);
+    long self = ProcessHandle.current().pid();
     long cpuBefore = RestAppendBench.cpuTicks(pid);
+    long selfBefore = RestAppendBench.cpuTicks(self);
     long start = System.nanoTime();
     publishAll(client, topic, messages, concurrency).await(300, TimeUnit.SECONDS);
     long published = System.nanoTime();
@@ -81,6 +83,7 @@ public final class TopicBench {
       System.err.println("only " + received.get() + " of " + (messages * subscribers) + " deliveries arrived");
     }
     long cpuAfter = RestAppendBench.cpuTicks(pid);
+    long selfAfter = RestAppendBench.cpuTicks(self);
     long end = Math.max(published, lastReceive.get());
     double publishSeconds = (published - start) / 1e9;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-6s publish %8.0f msg/s", label, messages / publishSeconds));
@@ -97,6 +100,10 @@ public final class TopicBench {
       out.append(String.format(Locale.ROOT, " | server CPU %.0f %% of a core, %.1f µs/msg",
           100 * cpuSeconds / ((end - start) / 1e9), 1e6 * cpuSeconds / messages));
     }
+    // The load generator shares the machine: what it spent (publishing, and parsing every SSE frame) bounds the rest.
+    double selfSeconds = (selfAfter - selfBefore) / (double) RestAppendBench.CLOCK_TICKS;
+    out.append(String.format(Locale.ROOT, " | load generator CPU %.0f %% of a core, %.1f µs/msg",
+        100 * selfSeconds / ((end - start) / 1e9), 1e6 * selfSeconds / messages));
     System.out.println(out);
     vertx.close().await(10, TimeUnit.SECONDS);
     System.exit(0);
@@ -127,7 +134,9 @@ public final class TopicBench {
           return Future.failedFuture("status " + resp.statusCode());
         }
         return resp.body();
-      }).onComplete(ar -> {
+        // Bounded as a whole: a request whose connection went away could leave its body future
+        // pending past the idle timeout, and the run waited 300 s for it (2026-12-07, against the bare server).
+      }).timeout(30, TimeUnit.SECONDS).onComplete(ar -> {
         if (ar.failed()) {
           done.tryFail(ar.cause());
           return;

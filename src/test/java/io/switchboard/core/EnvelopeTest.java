@@ -170,4 +170,16 @@ class EnvelopeTest {
     assertThat(Envelope.isPlainTimestamp("2026-11-26T12:00:00.000Z")).isTrue();
     assertThat(Envelope.isPlainTimestamp("2026-11-26T12:00:00+02:00")).isTrue();
   }
+
+  /** The completed time is the current millisecond, written as Instant.toString writes it (no ".000" on a whole second). */
+  @Test
+  void completedTimeIsTheCurrentMillisecond() {
+    long before = System.currentTimeMillis();
+    String time = Envelope.of(new JsonObject().put("type", "t"), SOURCE).time();
+    long after = System.currentTimeMillis();
+    long at = java.time.Instant.parse(time).toEpochMilli();
+    assertThat(at).isBetween(before, after);
+    assertThat(time).isEqualTo(java.time.Instant.ofEpochMilli(at).toString());
+    assertThat(Envelope.nowMillis()).endsWith("Z");
+  }
 }

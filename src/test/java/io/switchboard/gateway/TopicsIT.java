@@ -131,6 +131,76 @@ class TopicsIT {
     }
   }
 
+  /**
+   * A gateway instance hands the router what it took in during one turn as one request (issue 20):
+   * each publish still gets its own outcome (an id, or the problem with the one that is invalid),
+   * and what was accepted arrives in the order it was published, each once.
+   */
+  @Test
+  void publishesOfOneTurnGoAsOneRequestEachWithItsOwnOutcome() throws Exception {
+    List<Object> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> seen = dc -> {
+      if (dc.message().address().equals(io.switchboard.core.Addresses.TOPICS_PUBLISH)) {
+        requests.add(dc.body());
+      }
+      dc.next();
+    };
+    hub.vertx.eventBus().addOutboundInterceptor(seen);
+    try (SseClient sse = stream("turn.*")) {
+      io.vertx.core.Context context = hub.vertx.getOrCreateContext();
+      java.util.concurrent.CompletableFuture<List<io.vertx.core.Future<String>>> published = new java.util.concurrent.CompletableFuture<>();
+      context.runOnContext(v -> {
+        TopicPublisher publisher = new TopicPublisher(hub.vertx, new io.vertx.core.eventbus.DeliveryOptions());
+        List<io.vertx.core.Future<String>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          JsonObject event = new JsonObject().put("data", i);
+          if (i != 7) {
+            event.put("type", "turn.test");  // the eighth has no type: 422 for it alone
+          }
+          outcomes.add(publisher.publish(new io.switchboard.core.TopicPublication(i == 12 ? "turn..bad" : "turn.m" + (i % 3), event)));
+        }
+        published.complete(outcomes);
+      });
+      List<io.vertx.core.Future<String>> outcomes = published.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      io.vertx.core.Future.join(outcomes).otherwiseEmpty().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(requests).hasSize(1).first().isInstanceOf(io.switchboard.core.TopicPublications.class);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < outcomes.size(); i++) {
+        io.vertx.core.Future<String> outcome = outcomes.get(i);
+        if (i == 7 || i == 12) {
+          assertThat(outcome.failed()).as("publish %d", i).isTrue();
+          io.switchboard.core.Problem problem = (io.switchboard.core.Problem) outcome.cause();
+          assertThat(problem.code()).isEqualTo(i == 7 ? "missing-type" : "invalid-topic");
+        } else {
+          assertThat(outcome.succeeded()).as("publish %d", i).isTrue();
+          ids.add(outcome.result());
+        }
+      }
+      assertThat(ids).hasSize(28).doesNotHaveDuplicates();
+      String last = ids.get(ids.size() - 1);
+      List<String> received = sse.until(e -> e.data().contains(last), WAIT).stream()
+          .map(e -> new JsonObject(e.data()).getString("id")).toList();
+      assertThat(received).containsExactlyElementsOf(ids);
+    } finally {
+      hub.vertx.eventBus().removeOutboundInterceptor(seen);
+    }
+  }
+
+  /** The node's sequencer has its event loop to itself: no gateway instance's HTTP work runs before a publish on it. */
+  @Test
+  void theTopicRouterSharesItsEventLoopWithNoGatewayInstance() {
+    java.util.Map<String, List<Object>> loops = new java.util.HashMap<>();
+    for (var deployment : ((io.vertx.core.internal.VertxInternal) hub.vertx).deploymentManager().deployments()) {
+      String verticle = deployment.deployment().instances().iterator().next().getClass().getSimpleName();
+      for (io.vertx.core.Context context : deployment.deployment().contexts()) {
+        loops.computeIfAbsent(verticle, k -> new ArrayList<>()).add(((io.vertx.core.internal.ContextInternal) context).nettyEventLoop());
+      }
+    }
+    assertThat(loops.get("GatewayVerticle")).hasSize(2).doesNotHaveDuplicates()
+        .doesNotContainAnyElementsOf(loops.get("TopicRouterVerticle"));
+  }
+
   @Test
   void lastEventIdResumesExactlyAfterTheLastEventSeen() {
     String cursor;
