@@ -69,6 +69,7 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   private BatchWriter<DeliveryStore.NewDelivery> outbox;
   private final RateLimitedLog droppedLog = new RateLimitedLog(log, 10_000);
   private StoreFollower follower;
+  private EndpointChanges changes;
   private String source;
   private String instance;
   private volatile EndpointMatcher matcher = EndpointMatcher.EMPTY;
@@ -129,7 +130,8 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
     api(registrations, WebhookAddresses.REPLAY, this::replay);
     api(registrations, WebhookAddresses.TEST, this::test);
     api(registrations, Addresses.WEBHOOKS_ERASE, this::erase);
-    registrations.add(bus.<JsonObject>consumer(WebhookAddresses.CHANGED, m -> refresh()).completion());
+    changes = new EndpointChanges(vertx, instance);
+    registrations.add(changes.start(this::refresh));
     registrations.add(bus.localConsumer(Addresses.ready("store"), migrations::answerReady).completion());
     return Future.all(registrations).compose(v -> migrations.start());
   }
@@ -195,12 +197,17 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
     }
   }
 
-  /** Reads the active endpoints again for matching. */
+  /** Reads the active endpoints again for matching; completes once topic messages are matched with them. */
   private Future<Void> refresh() {
-    return endpoints.all().map(list -> {
-      matcher = new EndpointMatcher(list);
-      context.runOnContext(v -> listenToTopics(!matcher.isEmpty()));
-      return (Void) null;
+    return endpoints.all().compose(list -> {
+      EndpointMatcher read = new EndpointMatcher(list);
+      io.vertx.core.Promise<Void> applied = io.vertx.core.Promise.promise();
+      context.runOnContext(v -> {
+        matcher = read;
+        listenToTopics(!read.isEmpty());
+        applied.complete();
+      });
+      return applied.future();
     }).onFailure(e -> log.debug("webhook endpoints not refreshed: {}", e.toString()));
   }
 
@@ -208,14 +215,15 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
   public Future<?> stop() {
     stopping = true;
     listenToTopics(false);
+    Future<Void> unlisted = changes == null ? Future.succeededFuture() : changes.stop();
     if (migrations != null) {
       migrations.close();
     }
     vertx.cancelTimer(refreshTimer);
     if (outbox == null) {
-      return db == null ? Future.succeededFuture() : db.close();
+      return unlisted.compose(v -> db == null ? Future.succeededFuture() : db.close());
     }
-    return outbox.drain(2000)
+    return unlisted.compose(v -> outbox.drain(2000))
         .compose(v -> follower.stop())
         .eventually(() -> {
           outbox.close();
@@ -315,10 +323,9 @@ public final class WebhookVerticle extends VerticleBase implements Configured {
         .put("previous_secret_expires_at", Endpoint.time(e.previousSecretUntil()))));
   }
 
-  /** After an endpoint changed: this instance matches with it at once, the rest of the cluster soon. */
+  /** After an endpoint changed: answered once every outbox instance of the cluster matches with it. */
   private Future<Void> changed(Endpoint e) {
-    vertx.eventBus().publish(WebhookAddresses.CHANGED, new JsonObject().put("id", e.id()).put("partition", e.partition()));
-    return refresh();
+    return changes.publish(e);
   }
 
   private Future<JsonObject> deliveries(JsonObject body) {
