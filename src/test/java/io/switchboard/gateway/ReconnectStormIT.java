@@ -28,4 +28,17 @@ class ReconnectStormIT {
       assertThat(output).contains("OK ws-storm");
     }
   }
+
+  /** Handshakes wait their turn; a client that leaves meanwhile must not keep a socket or a slot. */
+  @Test
+  void clientsThatGiveUpWhileTheirHandshakeWaitsLeaveNeitherASocketNorAConnectionSlot() {
+    try (TestHub hub = TestHub.start(new JsonObject().put("limits", new JsonObject().put("connections_per_ip", 300)),
+        "gateway", "topic-router")) {
+      String url = "http://127.0.0.1:" + hub.port;
+      assertThat(NodeClients.run(Duration.ofSeconds(30), "ws-abandon.mjs", url, "600")).contains("OK ws-abandon");
+      // 280 clients and the publisher fit in the 300 slots only if none was kept by those that left
+      assertThat(NodeClients.run(Duration.ofSeconds(30), "ws-storm.mjs", url, "280", "20000", "5000"))
+          .contains("OK ws-storm");
+    }
+  }
 }
