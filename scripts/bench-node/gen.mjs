@@ -47,6 +47,8 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const pid = Number(pidArg); const C = Number(cArg); const T = Number(tArg); const R = Number(rArg); const S = Number(sArg);
   const deflate = deflateArg === '1';
   const cpu = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+  // the kernel's part (system calls: each delivery is a socket write, for every server alike)
+  const sys = () => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[12]) / 100;
   // CPU by thread kind (event loops, JIT compilers, GC, ...): where a server's CPU went in the window
   const threads = () => {
     const byKind = new Map();
@@ -111,16 +113,16 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const publisher = fork(fileURLToPath(import.meta.url), ['publisher', base, String(T), String(R), String(S), kind]);
   const reply = () => new Promise(resolve => publisher.once('message', resolve));
   publisher.send('warm'); await reply(); await sleep(1000);
-  const cpu0 = cpu(); const threads0 = threads(); measuring = true;
+  const cpu0 = cpu(); const sys0 = sys(); const threads0 = threads(); measuring = true;
   publisher.send('measure'); const { sent, failed } = await reply();
-  await sleep(3000); measuring = false; const cpu1 = cpu(); const threads1 = threads();
+  await sleep(3000); measuring = false; const cpu1 = cpu(); const sys1 = sys(); const threads1 = threads();
   publisher.kill();
   const expected = sent.reduce((sum, n, t) => sum + n * subscribers[t], 0);
   latencies.sort((a, b) => a - b);
   const pct = p => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(1) : 'n/a';
   const sentTotal = sent.reduce((a, b) => a + b, 0);
   console.log(`${label.padEnd(28)} delivered ${delivered}/${expected}  p50 ${pct(0.5)} ms  p99 ${pct(0.99)} ms  ` +
-    `cpu ${(cpu1 - cpu0).toFixed(1)} s (${((cpu1 - cpu0) / Math.max(1, delivered) * 1e6).toFixed(1)} us/delivery)  ` +
+    `cpu ${(cpu1 - cpu0).toFixed(1)} s (${((cpu1 - cpu0) / Math.max(1, delivered) * 1e6).toFixed(1)} us/delivery, system ${(sys1 - sys0).toFixed(1)} s)  ` +
     `heap/conn ${((heap1 - heap0) / C / 1024).toFixed(1)} KB  rss/conn ${((rss1 - rss0) / C / 1024).toFixed(1)} KB  ` +
     `connect ${connectMs.toFixed(0)} ms  publish failures ${failed}/${sentTotal}`);
   const split = [...threads1].map(([kind, s]) => [kind, s - (threads0.get(kind) || 0)]).filter(([, s]) => s >= 0.05)

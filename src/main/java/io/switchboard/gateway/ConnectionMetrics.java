@@ -13,6 +13,8 @@ final class ConnectionMetrics {
   private final Counter out;
   private final Counter dropped;
   private final Counter slowClosed;
+  /** Messages written during the delivery in progress, added to {@link #out} once it is over. */
+  private long sentInDelivery;
 
   ConnectionMetrics(Vertx vertx, String transport) {
     MeterRegistry registry = Metrics.registry();
@@ -35,6 +37,22 @@ final class ConnectionMetrics {
 
   void sent() {
     out.increment();
+  }
+
+  /**
+   * Counts a message written while a message is delivered to this instance's connections: one
+   * counter update per message at the end ({@link #deliveryDone}), not one per socket. Only on the
+   * instance's event loop, as every delivery.
+   */
+  void sentInDelivery() {
+    sentInDelivery++;
+  }
+
+  void deliveryDone() {
+    if (sentInDelivery > 0) {
+      out.increment(sentInDelivery);
+      sentInDelivery = 0;
+    }
   }
 
   void dropped() {

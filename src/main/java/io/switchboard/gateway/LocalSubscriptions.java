@@ -3,7 +3,9 @@ package io.switchboard.gateway;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.core.TopicTrie;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The topic subscriptions of one gateway instance's connections. The node's sequencer hands every
@@ -12,6 +14,12 @@ import java.util.Collection;
 final class LocalSubscriptions {
 
   private final TopicTrie<Subscriber> trie = new TopicTrie<>();
+  private final List<Runnable> afterEachMessage = new ArrayList<>(2);
+
+  /** Runs {@code action} once each message has been handed to every matching connection. */
+  void afterEachMessage(Runnable action) {
+    afterEachMessage.add(action);
+  }
 
   void add(Subscriber subscriber, Collection<TopicPattern> patterns) {
     patterns.forEach(p -> trie.add(p, subscriber));
@@ -27,6 +35,7 @@ final class LocalSubscriptions {
       trie.forEachMatch(event.topic(), subscriber -> subscriber.deliver(event, frames));
     } finally {
       frames.release();
+      afterEachMessage.forEach(Runnable::run);
     }
   }
 }

@@ -58,32 +58,14 @@ final class Outbox<T> {
     this.metrics = metrics;
   }
 
-  /**
-   * Writes a message's ready-made wire form straight to the connection; false when it cannot, and
-   * the frame is then written the usual way.
-   */
-  interface DirectWrite {
-    boolean write();
-  }
-
   /** Sends a message frame (counted as a message out). */
   void send(T frame) {
-    send(frame, null);
-  }
-
-  /**
-   * Sends a message frame; when the connection takes it at once, {@code direct} may write a cheaper
-   * form of the same bytes. Waiting frames go the usual way when the connection drains.
-   */
-  void send(T frame, DirectWrite direct) {
     if (closed || sink.isClosed()) {
       return;
     }
     if (backlog.isEmpty() && !sink.writeQueueFull()) {
       flushGapNotice();
-      if (direct == null || !direct.write()) {
-        sink.write(frame);
-      }
+      sink.write(frame);
       metrics.sent();
       return;
     }
@@ -103,6 +85,19 @@ final class Outbox<T> {
     }
     backlog.addLast(frame);
     armDrain();
+  }
+
+  /**
+   * Whether a message may bypass the outbox and be written straight to the connection: nothing
+   * waits here and no gap notice is owed (the caller still checks that the connection has room).
+   */
+  boolean isIdle() {
+    return !closed && backlog.isEmpty() && dropped == 0 && !sink.isClosed();
+  }
+
+  /** Counts a message that a delivery wrote straight to the connection (see {@link #isIdle}). */
+  void sentDirectly() {
+    metrics.sentInDelivery();
   }
 
   /** Counts a message the connection had to drop before it reached the outbox (held during a replay). */

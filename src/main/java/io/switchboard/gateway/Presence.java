@@ -16,6 +16,10 @@ import java.util.List;
  * <p>Each entry's value is the id of the connection that wrote it, and removal only removes that
  * value: a client that reconnected elsewhere is not removed by its old connection's goodbye.
  *
+ * <p>On a hub that is not clustered, connection and room entries do not expire: they live and die
+ * with their connection (and the node), and a TTL would cost a timer per connection, rescheduled
+ * at every heartbeat. Client id claims keep their TTL everywhere (they outlive the connection).
+ *
  * <p>With credentials configured, a client id also has an owner: the principal ({@code key:NAME},
  * {@code jwt:SUB}) that took it, held while it is connected and for the TTL after. Another
  * principal cannot take it meanwhile, nor send it personal messages (admins may); its owner may
@@ -30,10 +34,18 @@ final class Presence {
 
   private final Vertx vertx;
   private final long ttlMs;
+  /** Whether connection and room entries expire (only a cluster's: a node may die without a goodbye). */
+  private final boolean expiring;
 
   Presence(Vertx vertx, long ttlMs) {
     this.vertx = vertx;
     this.ttlMs = ttlMs;
+    this.expiring = vertx.isClustered();
+  }
+
+  /** Whether live connections must keep refreshing their connection and room entries. */
+  boolean expires() {
+    return expiring;
   }
 
   /**
@@ -87,7 +99,7 @@ final class Presence {
   }
 
   Future<Void> connected(String clientId, String connectionId) {
-    return clients().compose(map -> map.put(clientId, connectionId, ttlMs));
+    return clients().compose(map -> put(map, clientId, connectionId));
   }
 
   Future<Void> disconnected(String clientId, String connectionId) {
@@ -95,7 +107,11 @@ final class Presence {
   }
 
   Future<Void> joined(String room, String clientId, String connectionId) {
-    return room(room).compose(map -> map.put(clientId, connectionId, ttlMs));
+    return room(room).compose(map -> put(map, clientId, connectionId));
+  }
+
+  private Future<Void> put(AsyncMap<String, String> map, String clientId, String connectionId) {
+    return expiring ? map.put(clientId, connectionId, ttlMs) : map.put(clientId, connectionId);
   }
 
   Future<Void> left(String room, String clientId, String connectionId) {

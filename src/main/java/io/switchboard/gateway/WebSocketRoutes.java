@@ -45,6 +45,7 @@ final class WebSocketRoutes {
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
     this.handshakes = new HandshakePacer(vertx.getOrCreateContext(), HANDSHAKES_PER_TURN);
+    subscriptions.afterEachMessage(context.metrics()::deliveryDone);
   }
 
   void mount(Router router) {

@@ -86,8 +86,12 @@ final class WsConnection implements Subscriber {
     this.idFromClient = idFromClient;
     this.principal = principal;
     this.context = context;
-    // Compression is the handshaker's business when on: its frames must all go through its encoder.
-    this.wire = context.settings().compression() ? null : WebSocketChannels.of(ws);
+    // Every write below comes from the socket's event loop. Frames encoded once for all sockets
+    // are written only where Vert.x writes directly too: the channel's room is then its write
+    // queue's, and its frames and ours reach the socket in the order they were written. With
+    // compression on, the handshaker's encoder must see every frame.
+    boolean direct = WebSocketChannels.writeDirectly(ws);
+    this.wire = context.settings().compression() || !direct ? null : WebSocketChannels.of(ws);
     this.wirePromise = wire == null ? null : new VoidChannelPromise(wire.channel(), false);
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
@@ -567,13 +571,17 @@ final class WsConnection implements Subscriber {
       held.addLast(frames);
       return;
     }
-    outbox.send(frames.websocket(), wire == null ? null : () -> writeWire(frames));
+    if (wire != null && outbox.isIdle() && writeWire(frames)) {
+      outbox.sentDirectly();
+      return;
+    }
+    outbox.send(frames.websocket());
   }
 
   /**
    * Writes the message's shared, ready-made WebSocket frame to the channel, flushed at once (one
    * system call, as any write). Only on the channel's own event loop and while its buffer has
-   * room; otherwise the frame goes through Vert.x, which queues and reports a full write queue.
+   * room; otherwise the frame takes the outbox's way (it waits there while the socket is full).
    */
   private boolean writeWire(OutboundFrames frames) {
     if (!wire.executor().inEventLoop() || !wire.channel().isWritable()
@@ -635,9 +643,11 @@ final class WsConnection implements Subscriber {
       return;
     }
     ws.writePing(Buffer.buffer("hb"));
-    context.presence().connected(clientId, connectionId);
     context.presence().keepClaim(clientId, principal);
-    rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
+    if (context.presence().expires()) {
+      context.presence().connected(clientId, connectionId);
+      rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
+    }
   }
 
   void close(short code, String reason) {

@@ -43,7 +43,7 @@ class BackpressureIT {
   }
 
   /** Publishes through the event bus, a batch at a time (faster than HTTP, same router path). */
-  private static void publish(String topic, int from, int count) {
+  static void publish(TestHub hub, String topic, int from, int count) {
     for (int start = from; start < from + count; start += 500) {
       List<Future<?>> batch = new ArrayList<>();
       for (int n = start; n < Math.min(from + count, start + 500); n++) {
@@ -55,6 +55,10 @@ class BackpressureIT {
   }
 
   private static double metric(String name) {
+    return metric(hub, name);
+  }
+
+  static double metric(TestHub hub, String name) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.E+-]+)$").matcher(Http.get(hub.uri("/metrics")).body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
@@ -73,7 +77,7 @@ class BackpressureIT {
       BufferedReader in = new BufferedReader(new InputStreamReader(stalled.getInputStream(), StandardCharsets.UTF_8));
       assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
 
-      publish("bp.sse", 0, total); // ~16 MB that the stalled client does not read
+      publish(hub, "bp.sse", 0, total); // ~16 MB that the stalled client does not read
       assertThat(Http.get(hub.uri("/health")).statusCode()).as("the hub keeps serving").isEqualTo(200);
 
       // Now it reads: every message is either delivered or counted in a gap notice, in order.
@@ -129,7 +133,7 @@ class BackpressureIT {
       out.flush();
       readUntil(in, "subscribed"); // the subscription is in place; from here on the client reads nothing
 
-      publish("bp.ws", 0, 8000);
+      publish(hub, "bp.ws", 0, 8000);
       double slowClosed = metric("switchboard_connections_slow_closed_total{transport=\"websocket\"}") - slowClosedBefore;
       assertThat(slowClosed).isEqualTo(1.0);
     }
@@ -149,7 +153,7 @@ class BackpressureIT {
   }
 
   /** A client-to-server text frame (clients must mask). */
-  private static byte[] maskedTextFrame(String text) {
+  static byte[] maskedTextFrame(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     byte[] mask = {1, 2, 3, 4};
     byte[] frame = new byte[2 + 4 + payload.length];
