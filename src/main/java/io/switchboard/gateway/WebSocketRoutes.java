@@ -16,12 +16,16 @@ import java.util.UUID;
 /** {@code GET /ws/{clientId}} and {@code GET /ws}: the WebSocket clients of one gateway instance. */
 final class WebSocketRoutes {
 
+  /** Handshakes started per event-loop turn: each costs a few hundred microseconds with its set-up. */
+  private static final int HANDSHAKES_PER_TURN = 8;
+
   private final Vertx vertx;
   private final WsContext context;
   private final Set<WsConnection> connections = new HashSet<>();
   private final MessageConsumer<JsonObject> broadcast;
   private final MessageConsumer<JsonObject> personal;
   private final Heartbeats<WsConnection> heartbeats;
+  private final HandshakePacer handshakes;
 
   private final Security security;
 
@@ -40,6 +44,7 @@ final class WebSocketRoutes {
       context.byClientId().get(m.body().getString("client_id")).forEach(c -> c.onPersonal(m.body()));
     });
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
+    this.handshakes = new HandshakePacer(vertx.getOrCreateContext(), HANDSHAKES_PER_TURN);
     subscriptions.afterEachMessage(context.metrics()::deliveryDone);
   }
 
@@ -61,7 +66,8 @@ final class WebSocketRoutes {
     Principal principal = Security.principal(ctx);
     String address = Security.clientAddress(ctx);
     security.connections().acquire(address);
-    ctx.request().toWebSocket().onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
+    ctx.request().pause(); // its end waits for the handshake, which takes the request from there
+    handshakes.admit(ctx.request()::toWebSocket).onFailure(e -> security.connections().release(address)).onSuccess(ws -> {
       WsConnection connection = new WsConnection(ws, clientId, idFromClient, principal, context);
       connections.add(connection);
       heartbeats.add(connection);
