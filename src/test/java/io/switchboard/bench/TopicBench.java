@@ -39,6 +39,7 @@ public final class TopicBench {
       run(args);
     } catch (Throwable failed) {
       // the event loops are not daemon threads: without the exit a failed run would hang its script
+      System.err.println("TopicBench against " + args[0] + " (" + (args.length > 4 ? args[4] : "?") + ") failed:");
       failed.printStackTrace();
       System.exit(1);
     }
