@@ -6,7 +6,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -18,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * created on one node must match a topic message published on another right after the 201, and a
  * topic message missed by a node that had not yet read the endpoint would be lost (topic messages
  * are not followed later, as store events are). Each instance lists itself in a cluster-wide map;
- * a change is published with a reply address, and the caller waits until every listed instance has
- * read the endpoints again, at most {@link #WAIT_MS} (a killed node's entry lingers until its TTL).
+ * a change is published with the id of the change and the instance's ack address, and the caller
+ * waits until every listed instance has read the endpoints again, at most {@link #WAIT_MS} (a killed node's entry lingers until its TTL).
  */
 final class EndpointChanges {
 
@@ -31,6 +33,11 @@ final class EndpointChanges {
   private final Vertx vertx;
   private final String instance;
   private long timer = -1;
+  /** Changes this instance published and still waits for, by change id. */
+  private final Map<String, Waiting> pending = new HashMap<>();
+
+  /** The instances yet to confirm a change, and the answer that waits for them. */
+  private record Waiting(Set<String> instances, Promise<Void> confirmed) {}
 
   EndpointChanges(Vertx vertx, String instance) {
     this.vertx = vertx;
@@ -42,13 +49,22 @@ final class EndpointChanges {
     timer = vertx.setPeriodic(TTL_MS / 3, t -> list());
     MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(WebhookAddresses.CHANGED, m -> {
       String replyTo = m.body() == null ? null : m.body().getString("reply_to");
+      String change = m.body() == null ? null : m.body().getString("change");
       reread.get().onSuccess(v -> {
         if (replyTo != null) {
-          vertx.eventBus().send(replyTo, instance);
+          vertx.eventBus().send(replyTo, new JsonObject().put("change", change).put("instance", instance));
         }
       });
     });
-    return changes.completion().compose(v -> list().otherwiseEmpty());
+    // Acks come to an address this instance registered at start, known cluster-wide long before a
+    // change: one registered per change might not have reached every node when they answer.
+    MessageConsumer<JsonObject> acks = vertx.eventBus().consumer(ackAddress(), m -> {
+      Waiting waiting = pending.get(m.body().getString("change"));
+      if (waiting != null && waiting.instances().remove(m.body().getString("instance")) && waiting.instances().isEmpty()) {
+        waiting.confirmed().tryComplete();
+      }
+    });
+    return Future.all(changes.completion(), acks.completion()).compose(v -> list().otherwiseEmpty());
   }
 
   Future<Void> stop() {
@@ -58,32 +74,28 @@ final class EndpointChanges {
 
   /** Publishes the change; completes when every listed instance (this one included) has read it, or after the bound. */
   Future<Void> publish(Endpoint e) {
-    String replyTo = "switchboard.webhooks.changed." + UUID.randomUUID();
-    Promise<Void> done = Promise.promise();
+    String change = UUID.randomUUID().toString();
     return map().compose(AsyncMap::keys).otherwise(Set.of()).compose(listed -> {
       Set<String> waiting = new HashSet<>(listed);
       waiting.add(instance);
-      MessageConsumer<String> acks = vertx.eventBus().consumer(replyTo, m -> {
-        if (waiting.remove(m.body()) && waiting.isEmpty()) {
-          done.tryComplete();
-        }
-      });
+      Promise<Void> confirmed = Promise.promise();
+      pending.put(change, new Waiting(waiting, confirmed));
       long bound = vertx.setTimer(WAIT_MS, t -> {
         log.warn("webhook endpoint {} changed; {} outbox instance(s) did not confirm within {} ms: {}", e.id(),
             waiting.size(), WAIT_MS, waiting);
-        done.tryComplete();
+        confirmed.tryComplete();
       });
-      return acks.completion()
-          .compose(v -> {
-            vertx.eventBus().publish(WebhookAddresses.CHANGED,
-                new JsonObject().put("id", e.id()).put("partition", e.partition()).put("reply_to", replyTo));
-            return done.future();
-          })
-          .eventually(() -> {
-            vertx.cancelTimer(bound);
-            return acks.unregister();
-          });
+      vertx.eventBus().publish(WebhookAddresses.CHANGED, new JsonObject().put("id", e.id()).put("partition", e.partition())
+          .put("change", change).put("reply_to", ackAddress()));
+      return confirmed.future().onComplete(v -> {
+        vertx.cancelTimer(bound);
+        pending.remove(change);
+      });
     });
+  }
+
+  private String ackAddress() {
+    return WebhookAddresses.CHANGED + ".ack." + instance;
   }
 
   private Future<Void> list() {
