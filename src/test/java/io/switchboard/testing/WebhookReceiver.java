@@ -105,6 +105,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean answered = false;
     try (exchange) {
       String body;
       try (InputStream in = exchange.getRequestBody()) {
@@ -130,12 +131,18 @@ public final class WebhookReceiver implements AutoCloseable {
       if (locationByPath.containsKey(path)) {
         exchange.getResponseHeaders().add("Location", locationByPath.get(path));
       }
+      // Out of flight before the answer leaves: the hub may send its next request as soon as it reads
+      // this one, and that request's handler must not count this one still running.
+      answered = true;
+      inFlight.decrementAndGet();
       exchange.sendResponseHeaders(status, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(answer);
       }
     } finally {
-      inFlight.decrementAndGet();
+      if (!answered) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
