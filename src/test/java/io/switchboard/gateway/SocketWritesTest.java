@@ -8,10 +8,13 @@ import io.netty.channel.VoidChannelPromise;
 import io.switchboard.core.TopicEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.ext.web.Router;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
@@ -96,5 +99,39 @@ class SocketWritesTest {
     assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo(FRAMES);
     assertThat(straight.get()).as("frames the socket took whole in the system call").isPositive()
         .as("and not all: the socket filled").isLessThan(FRAMES - FRAMES / 100);
+  }
+
+  @Test
+  void overTlsEveryFrameGoesThroughTheEncryptingPipeline() throws Exception {
+    CompletableFuture<Boolean> hasSocket = new CompletableFuture<>();
+    Router router = Router.router(vertx);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
+      WebSocketChannels.writeDirectly(ws);
+      ChannelHandlerContext wire = WebSocketChannels.of(ws);
+      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
+      hasSocket.complete(socket != null);
+      ws.textMessageHandler(go -> {
+        OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", "id-1", "{\"n\":1}", "http", "c-1"));
+        SocketWrites.write(wire, socket, frames.websocketWire(), socket == null ? null : frames.websocketWireBytes(),
+            new VoidChannelPromise(wire.channel(), false));
+        frames.release();
+      });
+    }));
+    SelfSignedCertificate certificate = SelfSignedCertificate.create();
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(certificate.keyCertOptions()))
+        .requestHandler(router).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<String> received = new CompletableFuture<>();
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
+        .setVerifyHost(false));
+    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort())
+            .setURI("/ws"))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    socket.textMessageHandler(received::complete);
+    socket.writeTextMessage("go");
+
+    assertThat(hasSocket.get(10, TimeUnit.SECONDS)).as("no straight writes under TLS").isFalse();
+    assertThat(received.get(10, TimeUnit.SECONDS)).contains("\"event\":{\"n\":1}");
   }
 }
