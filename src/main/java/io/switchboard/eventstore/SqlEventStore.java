@@ -51,6 +51,15 @@ import java.util.UUID;
  * the lock first (two round trips). What this writer knows can lag behind another writer, never run
  * ahead of the database, so a stale plan always collides with the rows that writer stored, and the
  * unique constraints turn it into a rollback and a second, reading attempt.
+ *
+ * <p>An append expecting no stream to a stream this writer does not know (a create: a CQRS command
+ * making a new aggregate) is planned as the stream's first events without reading its version.
+ * In the same round trip, after the lock and before the inserts, a guard statement fails the
+ * transaction if the stream has any event or any metadata (where the scavenger and deletes keep
+ * the last version of a stream whose events are gone, and the tombstone): a stale guess never
+ * commits, and goes through the reading path like a stale plan. Without it, half the appends of
+ * 16 clients creating and shipping orders were creates, and nearly every batch took two round trips
+ * under the lock.
  */
 final class SqlEventStore {
 
