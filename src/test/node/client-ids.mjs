@@ -52,10 +52,23 @@ check((await assigned.next('message')).content === 'from the admin', 'alice gets
 answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'mine' }, as(alice));
 check(answer.status === 202, `alice messages her assigned id: ${JSON.stringify(answer)}`);
 check((await assigned.next('message')).content === 'mine' && assigned.closed === null, 'alice gets it and keeps her socket');
+// her socket drops (a mobile network): the id stays hers for the presence TTL, though no cluster map holds it
+assigned.close();
+await assigned.awaitClose(5000);
+for (let i = 0; ; i++) { // until the hub has seen the close: then nobody holds the id
+  answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'gone?' }, as(admin));
+  if (answer.status === 404) break;
+  check(i < 50, `the hub sees alice's assigned socket closed: ${JSON.stringify(answer)}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const thiefLater = await Client.connect(`/ws/${assignedId}?token=${bob}`);
+check((await thiefLater.awaitClose(5000)).code === 4403, 'bob cannot take alice\'s assigned id after her socket closed');
+const back = await Client.connect(`/ws/${assignedId}?token=${alice}`);
+check((await back.next('welcome')).client_id === assignedId, 'alice comes back with her assigned id');
 
 laptop.close();
 phone.close();
 own.close();
-assigned.close();
+back.close();
 console.log('OK client-ids');
 process.exit(0);

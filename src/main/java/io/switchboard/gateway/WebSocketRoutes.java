@@ -36,7 +36,7 @@ final class WebSocketRoutes {
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
-        new LocalClients(), new GroupClient(vertx));
+        new LocalClients(settings.presenceTtlMs()), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       io.vertx.core.buffer.Buffer frame = SharedFrame.of(m.body().getJsonObject("frame").toBuffer()); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));

@@ -727,6 +727,8 @@ final class WsConnection implements Subscriber {
     context.byClientId().remove(clientId, this);
     if (owned && idFromClient) {
       context.presence().disconnected(clientId, connectionId);
+    } else if (!idFromClient && !principal.anonymous()) {
+      context.byClientId().departed(clientId, principal.name(), System.currentTimeMillis());
     }
   }
 }
