@@ -23,7 +23,9 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const publish = (warm) => {
     const topic = next++ % topics;
     if (!warm) sent[topic]++;
-    const body = JSON.stringify({ sent: now(), warm });
+    // warm as 1 or 0, not true or false: the measured messages must take the parser down the same
+    // branches as the warm-up ones, or a JIT recompiles the path at the start of the window
+    const body = JSON.stringify({ sent: now(), warm: warm ? 1 : 0 });
     const req = http.request({ host: url.hostname, port: url.port, agent, method: 'POST',
       path: hub ? `/api/v1/topics/bench.${topic}` : `/publish/bench.${topic}`,
       headers: { 'Content-Type': 'application/json', 'ce-type': 'bench', 'Content-Length': Buffer.byteLength(body) } },
@@ -72,11 +74,14 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   };
   const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+  // TAILS=1: also when the late deliveries were sent, to line them up with the server's GC log
+  const tails = process.env.TAILS ? [] : null;
   const latencies = []; let measuring = false; let delivered = 0; let warmDelivered = 0;
   const onData = (data) => {
     if (data.warm) { warmDelivered++; return; }
     if (!measuring) return;
-    delivered++; latencies.push(now() - data.sent);
+    delivered++; const latency = now() - data.sent; latencies.push(latency);
+    if (tails) tails.push([data.sent, latency]);
   };
   await sleep(500);
   const heap0 = await heap(); const rss0 = rss();
@@ -113,14 +118,21 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const publisher = fork(fileURLToPath(import.meta.url), ['publisher', base, String(T), String(R), String(S), kind]);
   const reply = () => new Promise(resolve => publisher.once('message', resolve));
   publisher.send('warm'); await reply(); await sleep(1000);
-  const cpu0 = cpu(); const sys0 = sys(); const threads0 = threads(); measuring = true;
+  const cpu0 = cpu(); const sys0 = sys(); const threads0 = threads(); measuring = true; const window0 = new Date();
   publisher.send('measure'); const { sent, failed } = await reply();
-  await sleep(3000); measuring = false; const cpu1 = cpu(); const sys1 = sys(); const threads1 = threads();
+  await sleep(3000); measuring = false; const cpu1 = cpu(); const sys1 = sys(); const threads1 = threads(); const window1 = new Date();
   publisher.kill();
   const expected = sent.reduce((sum, n, t) => sum + n * subscribers[t], 0);
   latencies.sort((a, b) => a - b);
   const pct = p => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(1) : 'n/a';
   const sentTotal = sent.reduce((a, b) => a + b, 0);
+  if (tails && latencies.length) {
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]; const late = new Map();
+    for (const [at, ms] of tails) if (ms >= p99) { const bin = Math.floor(at / 100) * 100; late.set(bin, (late.get(bin) || 0) + 1); }
+    const bins = [...late].sort((a, b) => b[1] - a[1]);
+    console.log(`${''.padEnd(28)} deliveries at or over p99 by 100 ms of publishing (${bins.length} bins): ` +
+      bins.slice(0, 12).map(([bin, n]) => `${new Date(bin).toISOString().slice(11, 23)} ${n}`).join(', '));
+  }
   console.log(`${label.padEnd(28)} delivered ${delivered}/${expected}  p50 ${pct(0.5)} ms  p99 ${pct(0.99)} ms  ` +
     `cpu ${(cpu1 - cpu0).toFixed(1)} s (${((cpu1 - cpu0) / Math.max(1, delivered) * 1e6).toFixed(1)} us/delivery, system ${(sys1 - sys0).toFixed(1)} s)  ` +
     `heap/conn ${((heap1 - heap0) / C / 1024).toFixed(1)} KB  rss/conn ${((rss1 - rss0) / C / 1024).toFixed(1)} KB  ` +
@@ -128,5 +140,7 @@ if (kind === 'publisher') { // child: publishes R/s for S seconds, reports how m
   const split = [...threads1].map(([kind, s]) => [kind, s - (threads0.get(kind) || 0)]).filter(([, s]) => s >= 0.05)
     .sort((a, b) => b[1] - a[1]).slice(0, 6).map(([kind, s]) => `${kind} ${s.toFixed(1)} s`).join(', ');
   console.log(`${''.padEnd(28)} server CPU by thread: ${split}`);
+  // the window's wall-clock bounds, to cut a profile or a compilation log of the server to it
+  console.log(`${''.padEnd(28)} window ${window0.toISOString()} – ${window1.toISOString()}`);
   process.exit(0);
 }

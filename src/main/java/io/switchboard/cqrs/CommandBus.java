@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,6 +39,7 @@ public final class CommandBus {
 
   public CommandBus(Vertx vertx) {
     this.vertx = vertx;
+    SharedJson.register(vertx);
   }
 
   /** Registers the handler of the commands named {@code name}; the future completes once it is reachable. */
@@ -90,7 +92,8 @@ public final class CommandBus {
       result = Future.failedFuture(e);
     }
     return result
-        .onSuccess(answer -> message.reply(answer.copy().put("correlation_id", correlation)))
+        // A copy the handler cannot change, handed over (the bus would copy it once more).
+        .onSuccess(answer -> message.reply(answer.copy().put("correlation_id", correlation), SharedJson.HANDED_OVER))
         .recover(e -> {
           Problem problem = e instanceof Problem p ? p
               : e instanceof ReplyException ? Problem.from(e, "a service " + name + " called") : null;

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -73,6 +74,7 @@ public final class EventSourcedRepository<A extends Aggregate> {
     this.cacheHits = cacheCounter(type, "hit");
     this.cacheMisses = cacheCounter(type, "miss");
     this.cache = new AggregateCache<>(cacheSize);
+    SharedJson.register(vertx);
     this.historyChanges = cacheSize == 0 ? null
         : vertx.eventBus().<JsonObject>consumer(Addresses.EVENTSTORE_HISTORY_CHANGED, m -> forget(m.body()));
   }
@@ -163,7 +165,8 @@ public final class EventSourcedRepository<A extends Aggregate> {
         .put("expected_version", expected < 0 ? "no_stream" : expected)
         .put("events", events)
         .put("correlation_id", context.correlationId());
-    return vertx.eventBus().<JsonObject>request(Addresses.EVENTSTORE_APPEND, append)
+    // Built for this request alone: handed over to the store, not copied on the way.
+    return vertx.eventBus().<JsonObject>request(Addresses.EVENTSTORE_APPEND, append, SharedJson.HANDED_OVER)
         .recover(e -> Future.failedFuture(Problem.from(e, Addresses.EVENTSTORE_APPEND)))
         .map(reply -> {
           JsonObject body = reply.body();

@@ -3,6 +3,7 @@ package io.switchboard.gateway;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
+import io.switchboard.core.SharedJson;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -40,7 +41,8 @@ final class CqrsHttp {
   void request(RoutingContext ctx, String address, JsonObject body, int status, Function<String, Problem> noHandler,
                Function<JsonObject, String> location) {
     Security.authorize(ctx, address, body);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS);
+    // The body was parsed for this request alone: handed over, not copied on the way.
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS).setCodecName(SharedJson.NAME);
     String correlation = ctx.request().getHeader(Envelope.CORRELATION_HEADER);
     if (correlation != null && !correlation.isBlank()) {
       options.addHeader(Addresses.CORRELATION_ID_HEADER, correlation);

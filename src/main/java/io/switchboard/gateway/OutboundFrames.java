@@ -16,6 +16,7 @@ final class OutboundFrames {
   private Buffer sse;
   private Buffer websocket;
   private ByteBuf websocketWire;
+  private java.nio.ByteBuffer websocketWireBytes;
   private boolean released;
   private io.vertx.core.json.JsonObject envelope;
   private long sequence = -1;
@@ -98,9 +99,22 @@ final class OutboundFrames {
     return websocketWire;
   }
 
+  /**
+   * The {@link #websocketWire} frame's bytes as one NIO buffer, rewound, for a socket's system call
+   * ({@link SocketWrites}): made once per message, used by one socket at a time on this instance's
+   * event loop, and only until {@link #release}. Only after {@code websocketWire()} returned a frame.
+   */
+  java.nio.ByteBuffer websocketWireBytes() {
+    if (websocketWireBytes == null) {
+      websocketWireBytes = websocketWire.nioBuffer();
+    }
+    return websocketWireBytes.rewind();
+  }
+
   /** The delivery to this instance's connections is over: the shared wire frame goes back to the pool. */
   void release() {
     released = true;
+    websocketWireBytes = null;
     if (websocketWire != null) {
       websocketWire.release();
       websocketWire = null;

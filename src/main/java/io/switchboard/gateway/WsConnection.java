@@ -67,6 +67,8 @@ final class WsConnection implements Subscriber {
   /** The socket's channel for frames encoded once for all sockets; null: every frame goes through Vert.x. */
   private final ChannelHandlerContext wire;
   private final ChannelPromise wirePromise;
+  /** The socket under {@link #wire} when those frames may go straight to its system call, else null. */
+  private final java.nio.channels.SocketChannel socket;
   private java.util.Map<String, GroupConsumer> groups = java.util.Map.of();
   private Future<Void> processing = Future.succeededFuture();
   private int pendingFrames;
@@ -93,6 +95,7 @@ final class WsConnection implements Subscriber {
     boolean direct = WebSocketChannels.writeDirectly(ws);
     this.wire = context.settings().compression() || !direct ? null : WebSocketChannels.of(ws);
     this.wirePromise = wire == null ? null : new VoidChannelPromise(wire.channel(), false);
+    this.socket = wire == null ? null : SocketWrites.of(wire.channel());
     this.outbox = new Outbox<>(new Outbox.Sink<>() {
       @Override
       public boolean isClosed() {
@@ -592,7 +595,7 @@ final class WsConnection implements Subscriber {
     if (frame == null) {
       return false;
     }
-    wire.writeAndFlush(frame.retainedDuplicate(), wirePromise);
+    SocketWrites.write(wire, socket, frame, socket == null ? null : frames.websocketWireBytes(), wirePromise);
     return true;
   }
 

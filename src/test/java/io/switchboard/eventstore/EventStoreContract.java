@@ -295,6 +295,50 @@ abstract class EventStoreContract {
   }
 
   @Test
+  void createsOfTheSameStreamRacingOnTwoWritersHaveOneWinnerAndRetriesRepeatIt() {
+    // Each writer plans a create of a stream it never saw without reading it; which one commits
+    // first, the database decides. The other must answer 409, never write a second version 0.
+    Database db = database.open(hub.vertx, hub.conf);
+    try {
+      OtherWriter left = new OtherWriter(hub.vertx, db);
+      OtherWriter right = new OtherWriter(hub.vertx, db);
+      left.append(OtherWriter.create(stream("warm"), UUID.randomUUID().toString()));
+      right.append(OtherWriter.create(stream("warm"), UUID.randomUUID().toString()));
+      long start = head();
+      int rounds = 20;
+      for (int i = 0; i < rounds; i++) {
+        String s = stream("twice");
+        String leftId = UUID.randomUUID().toString();
+        String rightId = UUID.randomUUID().toString();
+        io.vertx.core.Future<Object> l = left.submit(OtherWriter.create(s, leftId));
+        io.vertx.core.Future<Object> r = right.submit(OtherWriter.create(s, rightId));
+        Object lo = TestHub.await(l);
+        Object ro = TestHub.await(r);
+        assertThat(List.of(lo, ro)).as("round %d: %s / %s", i, lo, ro).filteredOn(o -> o instanceof Appended).hasSize(1);
+        Object lost = lo instanceof Appended ? ro : lo;
+        assertThat(lost).isInstanceOf(io.switchboard.core.Problem.class);
+        assertThat(((io.switchboard.core.Problem) lost).status()).isEqualTo(409);
+        assertThat(((io.switchboard.core.Problem) lost).toJson().getLong("current_version")).isZero();
+        String winnerId = lo instanceof Appended ? leftId : rightId;
+        JsonArray events = read(s);
+        assertThat(events).hasSize(1);
+        assertThat(events.getJsonObject(0).getString("id")).isEqualTo(winnerId);
+        // The loser's retry of the winner's create (same id) repeats it, on either writer.
+        Object retry = (lo instanceof Appended ? right : left).append(OtherWriter.create(s, winnerId));
+        assertThat(retry).isInstanceOf(Appended.class);
+        assertThat(((Appended) retry).repeated()).isTrue();
+      }
+      JsonArray all = read("$all?from_position=" + (start + 1) + "&limit=1000");
+      assertThat(all).hasSize(rounds);
+      for (int i = 0; i < all.size(); i++) {
+        assertThat(all.getJsonObject(i).getLong("position")).isEqualTo(start + 1 + i);
+      }
+    } finally {
+      TestHub.await(db.close());
+    }
+  }
+
+  @Test
   void eventIdsMakeRetriesIdempotent() {
     String s = stream("pay");
     String batch = new JsonArray()

@@ -241,6 +241,69 @@ abstract class StreamLifecycleContract {
     assertProblem(get("bad%20name/metadata"), 400, "invalid-stream");
   }
 
+  // ------------------------------------------------------------------ creates planned without reading
+
+  /**
+   * A writer plans an append expecting no stream to a stream it never saw as new, without reading
+   * (one round trip); what the database kept of the stream must still refuse it: events, a version
+   * the scavenger or a delete left in the metadata, a tombstone. The other writer here has the head
+   * of its own last commit each time, so only that check stands between it and a wrong version 0.
+   */
+  @Test
+  void aCreateOnAWriterThatNeverSawTheStreamMeetsWhatTheDatabaseKept() {
+    String made = stream("made");
+    HttpResponse<String> first = Http.post(hub.uri("/api/v1/streams/" + made + "/events"),
+        OtherWriter.create(made, "made-" + made).getJsonArray("events").encode(),
+        "Content-Type", "application/json", "Expected-Version", "no_stream");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+    String brief = stream("brief");   // eventstore.retention: at most 2 events; no metadata row of its own
+    appendOk(brief, 4);
+    String soft = stream("soft");
+    appendOk(soft, 3);
+    assertThat(delete(soft, false).statusCode()).isEqualTo(200);
+    String hard = stream("hard");
+    appendOk(hard, 2);
+    assertThat(delete(hard, true).statusCode()).isEqualTo(200);
+    scavenge();
+    assertThat(storedVersions(brief)).containsExactly(2L, 3L);
+    assertThat(storedVersions(soft)).isEmpty();
+
+    OtherWriter other = new OtherWriter(hub.vertx, db);
+    assertThat(other.append(OtherWriter.create(stream("warm"), UUID.randomUUID().toString()))).isInstanceOf(Appended.class);
+
+    // The retry of the hub's create: the same id at the same place repeats it.
+    Object retried = other.append(OtherWriter.create(made, "made-" + made));
+    assertThat(retried).isInstanceOf(Appended.class);
+    assertThat(((Appended) retried).repeated()).isTrue();
+    assertThat(((Appended) retried).lastPosition()).isEqualTo(Http.json(first).getLong("position"));
+    assertConflict(other.append(OtherWriter.create(made, UUID.randomUUID().toString())), 0);
+    assertConflict(other.append(OtherWriter.create(brief, UUID.randomUUID().toString())), 3);
+    assertConflict(other.append(OtherWriter.create(soft, UUID.randomUUID().toString())), 2);
+    Object onTombstone = other.append(OtherWriter.create(hard, UUID.randomUUID().toString()));
+    assertThat(onTombstone).isInstanceOf(io.switchboard.core.Problem.class);
+    assertThat(((io.switchboard.core.Problem) onTombstone).status()).isEqualTo(410);
+    assertThat(storedVersions(brief)).containsExactly(2L, 3L);
+    assertThat(storedVersions(soft)).isEmpty();
+    assertThat(storedVersions(hard)).isEmpty();
+
+    // A stream that is new is created, right after the head.
+    long head = rows("SELECT last_position FROM store_head WHERE id = 1", Tuple.tuple()).get(0).getLong(0);
+    String fresh = stream("fresh");
+    Object created = other.append(OtherWriter.create(fresh, UUID.randomUUID().toString()));
+    assertThat(created).isInstanceOf(Appended.class);
+    assertThat(((Appended) created).firstVersion()).isZero();
+    assertThat(((Appended) created).lastPosition()).isEqualTo(head + 1);
+    assertThat(versions(fresh)).containsExactly(0L);
+  }
+
+  static void assertConflict(Object outcome, long currentVersion) {
+    assertThat(outcome).isInstanceOf(io.switchboard.core.Problem.class);
+    io.switchboard.core.Problem problem = (io.switchboard.core.Problem) outcome;
+    assertThat(problem.status()).as(problem.getMessage()).isEqualTo(409);
+    assertThat(problem.code()).isEqualTo("wrong-expected-version");
+    assertThat(problem.toJson().getLong("current_version")).isEqualTo(currentVersion);
+  }
+
   // ------------------------------------------------------------------ deletes
 
   @Test

@@ -1,0 +1,137 @@
+package io.switchboard.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.VoidChannelPromise;
+import io.switchboard.core.TopicEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.ext.web.Router;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shared frames written straight to the socket's system call ({@link SocketWrites}), as the hub
+ * delivers topic messages: taken whole while the socket has room, split with Netty writing the rest
+ * once it fills, then through Netty while anything waits there, interleaved with Vert.x's own
+ * frames; the client receives every frame whole and in order.
+ */
+class SocketWritesTest {
+
+  private static final int FRAMES = 3000;
+  private static final String PAD = "z".repeat(3000);
+
+  private Vertx vertx;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void framesGoStraightToTheSocketWhileItTakesThemAndStayInOrderWhenItFills() throws Exception {
+    AtomicInteger straight = new AtomicInteger();
+    CompletableFuture<Boolean> hasSocket = new CompletableFuture<>();
+    Router router = Router.router(vertx);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
+      WebSocketChannels.writeDirectly(ws);
+      ChannelHandlerContext wire = WebSocketChannels.of(ws);
+      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
+      hasSocket.complete(socket != null);
+      ws.textMessageHandler(go -> {
+        for (int n = 0; n < FRAMES; n++) {
+          if (n % 100 == 50) {
+            ws.writeTextMessage(n + ":" + PAD); // Vert.x's own frames in between
+            continue;
+          }
+          OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", "id-" + n,
+              "{\"n\":" + n + ",\"pad\":\"" + PAD + "\"}", "http", "c-" + n));
+          ByteBuf frame = frames.websocketWire();
+          if (SocketWrites.write(wire, socket, frame, socket == null ? null : frames.websocketWireBytes(),
+              new VoidChannelPromise(wire.channel(), false))) {
+            straight.incrementAndGet();
+          }
+          frames.release();
+        }
+      });
+    }));
+    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<Integer> received = new CompletableFuture<>();
+    AtomicInteger next = new AtomicInteger();
+    WebSocketClient client = vertx.createWebSocketClient();
+    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/ws"))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    socket.pause(); // the server's socket buffer fills: later frames are split, then wait in Netty
+    socket.textMessageHandler(text -> {
+      int n = text.startsWith("{") ? Integer.parseInt(text.substring(text.indexOf("\"n\":") + 4, text.indexOf(",\"pad\"")))
+          : Integer.parseInt(text.substring(0, text.indexOf(':')));
+      if (n != next.getAndIncrement() || !text.contains(PAD)) {
+        received.completeExceptionally(new AssertionError("frame " + n + " arrived as number " + (next.get() - 1) + " (or not whole)"));
+      } else if (n == FRAMES - 1) {
+        received.complete(n + 1);
+      }
+    });
+    assertThat(hasSocket.get(10, TimeUnit.SECONDS)).as("a plain socket's frames may go straight to it").isTrue();
+    socket.writeTextMessage("go");
+    vertx.setTimer(500, t -> socket.resume());
+
+    assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo(FRAMES);
+    assertThat(straight.get()).as("frames the socket took whole in the system call").isPositive()
+        .as("and not all: the socket filled").isLessThan(FRAMES - FRAMES / 100);
+  }
+
+  @Test
+  void overTlsEveryFrameGoesThroughTheEncryptingPipeline() throws Exception {
+    CompletableFuture<Boolean> hasSocket = new CompletableFuture<>();
+    Router router = Router.router(vertx);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
+      WebSocketChannels.writeDirectly(ws);
+      ChannelHandlerContext wire = WebSocketChannels.of(ws);
+      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
+      hasSocket.complete(socket != null);
+      ws.textMessageHandler(go -> {
+        OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", "id-1", "{\"n\":1}", "http", "c-1"));
+        SocketWrites.write(wire, socket, frames.websocketWire(), socket == null ? null : frames.websocketWireBytes(),
+            new VoidChannelPromise(wire.channel(), false));
+        frames.release();
+      });
+    }));
+    SelfSignedCertificate certificate = SelfSignedCertificate.create();
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(certificate.keyCertOptions()))
+        .requestHandler(router).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<String> received = new CompletableFuture<>();
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
+        .setVerifyHost(false));
+    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort())
+            .setURI("/ws"))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    socket.textMessageHandler(received::complete);
+    socket.writeTextMessage("go");
+
+    assertThat(hasSocket.get(10, TimeUnit.SECONDS)).as("no straight writes under TLS").isFalse();
+    assertThat(received.get(10, TimeUnit.SECONDS)).contains("\"event\":{\"n\":1}");
+  }
+}
