@@ -39,8 +39,36 @@ const phone = await Client.connect(`/ws/jwt:alice:phone?token=${alice}`);
 check((await phone.next('welcome')).client_id === 'jwt:alice:phone', 'alice takes her namespaced id');
 const own = await Client.connect(`/ws/jwt:bob:tablet?token=${bob}`);
 check((await own.next('welcome')).client_id === 'jwt:bob:tablet', 'bob takes his');
+// an id the server assigned is owned the same way, though it is kept only on the node that holds it
+const assigned = await Client.connect(`/ws?token=${alice}`);
+const assignedId = (await assigned.next('welcome')).client_id;
+answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'from bob' }, as(bob));
+check(answer.status === 403 && answer.body.type === 'urn:switchboard:problem:forbidden', `bob messages alice's assigned id: ${JSON.stringify(answer)}`);
+const hijack = await Client.connect(`/ws/${assignedId}?token=${bob}`);
+check((await hijack.awaitClose(5000)).code === 4403, 'bob cannot take alice\'s assigned id');
+answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'from the admin' }, as(admin));
+check(answer.status === 202, `the admin messages alice's assigned id: ${JSON.stringify(answer)}`);
+check((await assigned.next('message')).content === 'from the admin', 'alice gets the admin\'s message and not bob\'s');
+answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'mine' }, as(alice));
+check(answer.status === 202, `alice messages her assigned id: ${JSON.stringify(answer)}`);
+check((await assigned.next('message')).content === 'mine' && assigned.closed === null, 'alice gets it and keeps her socket');
+// her socket drops (a mobile network): the id stays hers for the presence TTL, though no cluster map holds it
+assigned.close();
+await assigned.awaitClose(5000);
+for (let i = 0; ; i++) { // until the hub has seen the close: then nobody holds the id
+  answer = await post(`/api/v1/clients/${assignedId}/messages`, { content: 'gone?' }, as(admin));
+  if (answer.status === 404) break;
+  check(i < 50, `the hub sees alice's assigned socket closed: ${JSON.stringify(answer)}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const thiefLater = await Client.connect(`/ws/${assignedId}?token=${bob}`);
+check((await thiefLater.awaitClose(5000)).code === 4403, 'bob cannot take alice\'s assigned id after her socket closed');
+const back = await Client.connect(`/ws/${assignedId}?token=${alice}`);
+check((await back.next('welcome')).client_id === assignedId, 'alice comes back with her assigned id');
+
 laptop.close();
 phone.close();
 own.close();
+back.close();
 console.log('OK client-ids');
 process.exit(0);

@@ -15,7 +15,7 @@ await b.next('welcome');
 await c.next('welcome');
 const anon = await Client.connect('/ws');
 const anonId = (await anon.next('welcome')).client_id;
-check(/^[0-9a-f-]{36}$/.test(anonId), `a client without an id gets one: ${anonId}`);
+check(/^[A-Za-z0-9_.:-]{1,128}$/.test(anonId), `a client without an id gets one: ${anonId}`);
 
 // joining: the joiner gets the member list, the others user_joined
 a.send({ type: 'join_room', room });
@@ -126,6 +126,38 @@ await a2.next('welcome');
 const closed = await closing;
 check(closed.code === 4001, `older connection closed as replaced: ${JSON.stringify(closed)}`);
 
-for (const client of [a2, b, c, anon]) client.close();
+// a server-assigned id: personal messages reach it; forged ids of its shape are unknown clients
+response = await post(`/api/v1/clients/${anonId}/messages`, { content: 'to the anonymous one' });
+check(response.status === 202, `personal message to an assigned id accepted: ${response.status}`);
+check((await anon.next('message')).content === 'to the anonymous one', 'the assigned id gets its message');
+const forged = anonId.replace(/.$/, (ch) => (ch === '0' ? '1' : '0'));
+response = await post(`/api/v1/clients/${forged}/messages`, { content: 'x' });
+check(response.status === 404 && response.body.type === 'urn:switchboard:problem:not-found', `forged assigned id is 404: ${response.status}`);
+// reconnecting with the id it was given replaces the older connection, and messages follow
+const anonClosing = anon.awaitClose(5000);
+const anon2 = await Client.connect(`/ws/${anonId}`);
+check((await anon2.next('welcome')).client_id === anonId, 'a client may reconnect with its assigned id');
+check((await anonClosing).code === 4001, 'the assigned id\'s older connection is replaced (4001)');
+response = await post(`/api/v1/clients/${anonId}/messages`, { content: 'after reconnect' });
+check(response.status === 202, `personal message after reconnect: ${response.status}`);
+check((await anon2.next('message')).content === 'after reconnect', 'the reconnected client gets it');
+anon2.close();
+await anon2.awaitClose(5000);
+const other = await Client.connect('/ws');
+const otherId = (await other.next('welcome')).client_id;
+other.close();
+await other.awaitClose(5000);
+for (const gone of [anonId, otherId]) {
+  let answer;
+  const until = Date.now() + 5000; // the hub learns of the close a moment after the client
+  for (;;) {
+    answer = await post(`/api/v1/clients/${gone}/messages`, { content: 'x' });
+    if (answer.status === 404 || Date.now() > until) break;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  check(answer.status === 404 && answer.body.type === 'urn:switchboard:problem:not-found', `a closed client is 404: ${answer.status}`);
+}
+
+for (const client of [a2, b, c]) client.close();
 console.log('OK ws-rooms');
 process.exit(0);

@@ -14,8 +14,10 @@ import io.switchboard.gateway.security.BrowserGuard;
 import io.switchboard.gateway.security.BrowserSettings;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -69,6 +71,9 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
 
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  /** New connections whose first request is decoded and routed per event-loop turn (see FirstRequestGate). */
+  private static final int FIRST_REQUESTS_PER_TURN = 8;
 
   private HttpServer server;
   private TopicRoutes topics;
@@ -155,9 +160,12 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
           HttpServer created = vertx.createHttpServer(serverOptions(conf, listener.host(), listener.port(), tls))
               .requestHandler(router);
           WsSettings ws = WsSettings.from(conf);
-          if (ws.compression()) {
-            created.connectionHandler(PerMessageDeflate.installer(ws.compressionLevel()));
-          }
+          Handler<HttpConnection> gate = FirstRequestGate.installer(new HandshakePacer(context, FIRST_REQUESTS_PER_TURN));
+          Handler<HttpConnection> compression = ws.compression() ? PerMessageDeflate.installer(ws.compressionLevel()) : c -> { };
+          created.connectionHandler(connection -> {
+            compression.handle(connection);
+            gate.handle(connection);
+          });
           return created.listen();
         })
         .onSuccess(s -> {

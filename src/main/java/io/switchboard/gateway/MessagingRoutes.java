@@ -1,7 +1,13 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
+import io.switchboard.gateway.security.Principal;
+import io.switchboard.gateway.security.Scope;
 import io.switchboard.gateway.security.Security;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,23 +39,63 @@ final class MessagingRoutes {
   private void personal(RoutingContext ctx) {
     String clientId = name(ctx.pathParam("clientId"), "client id");
     JsonObject frame = frame(ctx, null);
-    presence.mayMessage(clientId, Security.principal(ctx)).compose(allowed -> {
+    Principal principal = Security.principal(ctx);
+    sendToAssigned(clientId, frame, principal)
+        .compose(sent -> sent ? Future.succeededFuture() : sendThroughPresence(clientId, frame, principal))
+        .onSuccess(v -> accepted(ctx, new JsonObject().put("client_id", clientId)))
+        .onFailure(e -> HttpProblems.send(ctx, e instanceof Problem refused ? refused
+            : Problem.unavailable("presence is unavailable: " + e.getMessage())));
+  }
+
+  /**
+   * An id the server assigned names the gateway instance that holds it: asked there directly, which
+   * answers from its own connections (and checks ownership). False when that instance does not hold
+   * it or is gone, or the id is not of that shape: then the cluster-wide entry is looked up, as for
+   * any id a client chose (a client may reconnect with the id it was given), and an id nobody holds
+   * gets the same 404 either way.
+   */
+  private Future<Boolean> sendToAssigned(String clientId, JsonObject frame, Principal principal) {
+    String instance = AssignedClientIds.instanceOf(clientId);
+    if (instance == null) {
+      return Future.succeededFuture(false);
+    }
+    JsonObject message = new JsonObject().put("client_id", clientId).put("frame", frame);
+    if (!principal.anonymous() && !principal.has(Scope.ADMIN)) {
+      message.put("as", principal.name());
+    }
+    String address = RealtimeAddresses.instance(instance);
+    return vertx.eventBus().request(address, message, new DeliveryOptions().setSendTimeout(WsConnection.INSTANCE_TIMEOUT_MS))
+        .map(true)
+        .recover(e -> {
+          if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture(false);
+          }
+          Problem problem = Problem.from(e, address);
+          if (problem.status() == 404) {
+            return Future.succeededFuture(false);
+          }
+          return Future.failedFuture(problem.status() == 403 ? notYours(clientId) : problem);
+        });
+  }
+
+  private Future<Void> sendThroughPresence(String clientId, JsonObject frame, Principal principal) {
+    return presence.mayMessage(clientId, principal).compose(allowed -> {
       if (!allowed) {
-        throw Security.forbidden("the client id " + clientId + " belongs to another credential: only it and admins "
-            + "send it personal messages");
+        throw notYours(clientId);
       }
       return presence.connectionOf(clientId);
-    }).onComplete(found -> {
-      if (found.failed()) {
-        HttpProblems.send(ctx, found.cause() instanceof Problem refused ? refused
-            : Problem.unavailable("presence is unavailable: " + found.cause().getMessage()));
-      } else if (found.result() == null) {
-        HttpProblems.send(ctx, Problem.notFound("client " + clientId + " is not connected"));
-      } else {
-        vertx.eventBus().publish(RealtimeAddresses.CLIENTS, new JsonObject().put("client_id", clientId).put("frame", frame));
-        accepted(ctx, new JsonObject().put("client_id", clientId));
+    }).compose(connection -> {
+      if (connection == null) {
+        return Future.failedFuture(Problem.notFound("client " + clientId + " is not connected"));
       }
+      vertx.eventBus().publish(RealtimeAddresses.CLIENTS, new JsonObject().put("client_id", clientId).put("frame", frame));
+      return Future.succeededFuture();
     });
+  }
+
+  private static Problem notYours(String clientId) {
+    return Security.forbidden("the client id " + clientId + " belongs to another credential: only it and admins "
+        + "send it personal messages");
   }
 
   private void room(RoutingContext ctx) {

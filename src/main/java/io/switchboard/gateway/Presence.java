@@ -25,6 +25,12 @@ import java.util.List;
  * principal cannot take it meanwhile, nor send it personal messages (admins may); its owner may
  * replace its own older connection. Ids of the form {@code key:NAME:…} and {@code jwt:SUB:…} belong
  * to that principal alone, connected or not.
+ *
+ * <p>Connection entries and claims are for ids clients choose. An id the server assigns names the
+ * gateway instance holding its connection ({@link AssignedClientIds}) and is kept there alone: no
+ * entry to write before the welcome or to refresh at every heartbeat (in a cluster, a Hazelcast
+ * write each). {@link InstanceMailbox} applies the same ownership rule at that instance, from the
+ * principal that opened the connection, for as long as it is open.
  */
 final class Presence {
 

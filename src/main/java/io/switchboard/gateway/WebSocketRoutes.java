@@ -11,7 +11,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /** {@code GET /ws/{clientId}} and {@code GET /ws}: the WebSocket clients of one gateway instance. */
 final class WebSocketRoutes {
@@ -24,6 +23,8 @@ final class WebSocketRoutes {
   private final Set<WsConnection> connections = new HashSet<>();
   private final MessageConsumer<JsonObject> broadcast;
   private final MessageConsumer<JsonObject> personal;
+  private final AssignedClientIds assignedIds = AssignedClientIds.forNewInstance();
+  private final InstanceMailbox mailbox;
   private final Heartbeats<WsConnection> heartbeats;
   private final HandshakePacer handshakes;
 
@@ -35,7 +36,7 @@ final class WebSocketRoutes {
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
-        new LocalClients(), new GroupClient(vertx));
+        new LocalClients(settings.presenceTtlMs()), new GroupClient(vertx));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       io.vertx.core.buffer.Buffer frame = SharedFrame.of(m.body().getJsonObject("frame").toBuffer()); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));
@@ -43,13 +44,14 @@ final class WebSocketRoutes {
     this.personal = vertx.eventBus().consumer(RealtimeAddresses.CLIENTS, m -> {
       context.byClientId().get(m.body().getString("client_id")).forEach(c -> c.onPersonal(m.body()));
     });
+    this.mailbox = new InstanceMailbox(vertx, assignedIds.instance(), context.byClientId());
     this.heartbeats = new Heartbeats<>(vertx, settings.heartbeatMs(), WsConnection::heartbeat);
     this.handshakes = new HandshakePacer(vertx.getOrCreateContext(), HANDSHAKES_PER_TURN);
     subscriptions.afterEachMessage(context.metrics()::deliveryDone);
   }
 
   void mount(Router router) {
-    router.get("/ws").handler(ctx -> upgrade(ctx, UUID.randomUUID().toString(), false));
+    router.get("/ws").handler(ctx -> upgrade(ctx, assignedIds.next(), false));
     router.get("/ws/:clientId").handler(ctx -> {
       String clientId = ctx.pathParam("clientId");
       if (!WsConnection.NAME.matcher(clientId).matches()) {
@@ -97,6 +99,7 @@ final class WebSocketRoutes {
     heartbeats.stop();
     broadcast.unregister();
     personal.unregister();
+    mailbox.close();
     List.copyOf(connections).forEach(c -> c.close((short) 1001, "server shutting down"));
   }
 }

@@ -53,6 +53,9 @@ final class WsConnection implements Subscriber {
 
   private static final int MAX_PENDING_FRAMES = 64;
 
+  /** How long a question to another gateway instance about an id it assigned may take. */
+  static final long INSTANCE_TIMEOUT_MS = 5_000;
+
   private final ServerWebSocket ws;
   private final String clientId;
   /** Whether the client chose its id ({@code /ws/{clientId}}): only then can an older connection hold it. */
@@ -142,25 +145,40 @@ final class WsConnection implements Subscriber {
     return clientId;
   }
 
+  Principal principal() {
+    return principal;
+  }
+
   /**
    * Takes over the client id (an older connection with it, on any node, is closed), listens for
    * personal messages, and greets the client once all of that is in place. Fails with a 403 problem
    * when the id belongs to another credential. Frames wait until the id is this connection's.
+   *
+   * <p>An id the server assigned is nobody else's and names this instance ({@link AssignedClientIds}):
+   * it is registered here only, with no cluster-wide entry or claim to write now or to refresh at
+   * every heartbeat; personal messages for it come to this instance's own address.
    */
   Future<Void> open() {
-    Vertx vertx = context.vertx();
-    Future<Void> claimed = context.presence().claim(clientId, principal).onSuccess(v -> owned = true);
-    processing = claimed;
     ws.frameHandler(this::onFrame);
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
     ws.exceptionHandler(this::onFrameError);
+    if (!idFromClient) {
+      owned = true;
+      context.byClientId().add(clientId, this);
+      sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode());
+      return Future.succeededFuture();
+    }
+    Vertx vertx = context.vertx();
+    Future<Void> claimed = takeOverAssigned()
+        .compose(v -> context.presence().claim(clientId, principal))
+        .onSuccess(v -> owned = true);
+    processing = claimed;
     return claimed
         .compose(v -> {
           if (!closed) {
             context.byClientId().add(clientId, this);
           }
-          // An id the server just made up is nobody else's: no lookup (a cluster-wide read when clustered).
-          return idFromClient ? context.presence().connectionOf(clientId) : Future.<String>succeededFuture();
+          return context.presence().connectionOf(clientId);
         })
         .compose(previous -> {
           if (previous != null && !previous.equals(connectionId)) {
@@ -171,6 +189,36 @@ final class WsConnection implements Subscriber {
         })
         .compose(v -> context.presence().connected(clientId, connectionId))
         .onSuccess(v -> sendFrame(new JsonObject().put("type", "welcome").put("client_id", clientId).encode()));
+  }
+
+  /**
+   * A client that chose an id of the server-assigned shape (reconnecting with the id it was given,
+   * say): the instance that id names may hold it, outside the cluster map. That instance closes
+   * its connection for this one when the same principal holds it (or no credentials are
+   * configured) and refuses (403) when another does, as a claim would; an instance that is gone
+   * holds nothing.
+   */
+  private Future<Void> takeOverAssigned() {
+    String instance = AssignedClientIds.instanceOf(clientId);
+    if (instance == null) {
+      return Future.succeededFuture();
+    }
+    JsonObject takeOver = new JsonObject().put("client_id", clientId).put("replaced_by", connectionId);
+    if (!principal.anonymous()) {
+      takeOver.put("as", principal.name());
+    }
+    return context.vertx().eventBus().<JsonObject>request(RealtimeAddresses.instance(instance), takeOver,
+            new DeliveryOptions().setSendTimeout(INSTANCE_TIMEOUT_MS))
+        .<Void>mapEmpty()
+        .recover(e -> {
+          if (e instanceof io.vertx.core.eventbus.ReplyException reply
+              && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture();
+          }
+          Problem problem = Problem.from(e, RealtimeAddresses.instance(instance));
+          return Future.failedFuture(problem.status() == 403 ? new Problem(403, "client-id-taken", "Forbidden",
+              "the client id " + clientId + " belongs to another credential") : problem);
+        });
   }
 
   /**
@@ -646,9 +694,13 @@ final class WsConnection implements Subscriber {
       return;
     }
     ws.writePing(Buffer.buffer("hb"));
-    context.presence().keepClaim(clientId, principal);
+    if (idFromClient) {
+      context.presence().keepClaim(clientId, principal);
+    }
     if (context.presence().expires()) {
-      context.presence().connected(clientId, connectionId);
+      if (idFromClient) {
+        context.presence().connected(clientId, connectionId);
+      }
       rooms.forEach(room -> context.presence().joined(room, clientId, connectionId));
     }
   }
@@ -673,8 +725,10 @@ final class WsConnection implements Subscriber {
       leaveRoom(room, null, false);
     }
     context.byClientId().remove(clientId, this);
-    if (owned) {
+    if (owned && idFromClient) {
       context.presence().disconnected(clientId, connectionId);
+    } else if (!idFromClient && !principal.anonymous()) {
+      context.byClientId().departed(clientId, principal.name(), System.currentTimeMillis());
     }
   }
 }

@@ -16,6 +16,7 @@ public final class WsClient implements AutoCloseable {
 
   private final WebSocket socket;
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.CompletableFuture<Integer> closeCode = new java.util.concurrent.CompletableFuture<>();
 
   private WsClient(URI uri, String... headers) {
     WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
@@ -32,6 +33,12 @@ public final class WsClient implements AutoCloseable {
           partial.setLength(0);
         }
         ws.request(1);
+        return null;
+      }
+
+      @Override
+      public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+        closeCode.complete(statusCode);
         return null;
       }
     }).join();
@@ -67,6 +74,17 @@ public final class WsClient implements AutoCloseable {
 
   public JsonObject next(String type, Duration timeout) {
     return next(f -> type.equals(f.getString("type")), timeout);
+  }
+
+  /** The close code the server sent; fails when the socket is still open after the timeout. */
+  public int awaitClose(Duration timeout) {
+    try {
+      return closeCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("not closed within " + timeout);
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Drops the connection without a close handshake, as a crashed process would. */
