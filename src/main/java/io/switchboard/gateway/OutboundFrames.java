@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.switchboard.core.TopicEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The wire forms of one message, built at most once per gateway instance however many
@@ -63,15 +64,27 @@ final class OutboundFrames {
    */
   Buffer websocket() {
     if (websocket == null) {
-      websocket = Buffer.buffer(event.event().length() + event.topic().length() + 64)
-          .appendString("{\"type\":\"event\",\"topic\":\"").appendString(event.topic());
-      if (event.cursor() != null) {
-        websocket.appendString("\",\"cursor\":\"").appendString(event.cursor());
-      }
-      websocket.appendString("\",\"event\":").appendString(event.event()).appendString("}");
-      websocket = SharedFrame.of(websocket); // compressed at most once, for sockets with permessage-deflate
+      websocket = SharedFrame.of(websocketText(event)); // compressed at most once, for sockets with permessage-deflate
     }
     return websocket;
+  }
+
+  /**
+   * The message's UTF-8 bytes in one array of exactly their size: the envelope is encoded once and
+   * copied once (appending to a growing buffer and then copying it out cost a second copy of every
+   * message, 11 MB in a 23 s fan-out window). Topic names and cursors are ASCII.
+   */
+  static byte[] websocketText(TopicEvent event) {
+    byte[] envelope = event.event().getBytes(StandardCharsets.UTF_8);
+    String head = event.cursor() == null
+        ? "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"event\":"
+        : "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"cursor\":\"" + event.cursor() + "\",\"event\":";
+    int headLength = head.length();
+    byte[] text = new byte[headLength + envelope.length + 1];
+    head.getBytes(0, headLength, text, 0); // ASCII: one byte per char
+    System.arraycopy(envelope, 0, text, headLength, envelope.length);
+    text[text.length - 1] = '}';
+    return text;
   }
 
   /**

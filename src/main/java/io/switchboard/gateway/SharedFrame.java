@@ -35,7 +35,12 @@ final class SharedFrame extends UnpooledHeapByteBuf {
 
   /** The same text as a buffer whose compressed form is made at most once. */
   static Buffer of(Buffer utf8) {
-    return BufferInternal.buffer(new SharedFrame(utf8.getBytes(), new Deflated()));
+    return of(utf8.getBytes());
+  }
+
+  /** The same, over these bytes (not copied: the caller hands them over and never writes to them). */
+  static Buffer of(byte[] utf8) {
+    return BufferInternal.buffer(new SharedFrame(utf8, new Deflated()));
   }
 
   @Override

@@ -47,4 +47,27 @@ class TopicNameTest {
     assertThatThrownBy(() -> TopicName.validate("a\nb"))
         .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.detail()).doesNotContain("\n").contains("'a?b'"));
   }
+
+  /** The quick check of a publish and the one that explains agree on every name, edge cases included. */
+  @Test
+  void theQuickCheckAgreesWithTheExplainingOne() {
+    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("", ".", "a.", ".a", "a..b", "a.b", "a",
+        "a b", "a/b", "é", "a.*", "*", "#", "a-b_c.D9", "a".repeat(255), "a".repeat(256), "a.".repeat(127) + "a"));
+    java.util.Random random = new java.util.Random(15);
+    String alphabet = "ab.-_Z9*# é\u0000";
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder name = new StringBuilder();
+      for (int k = random.nextInt(6); k > 0; k--) {
+        name.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      names.add(name.toString());
+    }
+    for (String name : names) {
+      boolean explainedValid = TopicName.whyInvalid(name, false) == null;
+      assertThat(TopicName.isValid(name)).as("'%s'", name).isEqualTo(explainedValid);
+      if (!explainedValid) {
+        assertThatThrownBy(() -> TopicName.validate(name)).isInstanceOf(Problem.class);
+      }
+    }
+  }
 }

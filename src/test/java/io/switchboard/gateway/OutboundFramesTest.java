@@ -42,4 +42,18 @@ class OutboundFramesTest {
     frames.release();
     assertThat(frames.websocketWire()).isNull();
   }
+
+  @Test
+  void theWebSocketTextIsTheMessageJsonWithAndWithoutACursor() {
+    String envelope = "{\"id\":\"é-1\",\"data\":\"ünïcødé ✓\"}";
+    OutboundFrames cursored = new OutboundFrames(new TopicEvent("orders.eu", "x", "id-1", envelope, "http", "k1-7"));
+    assertThat(cursored.websocket().toString(StandardCharsets.UTF_8))
+        .isEqualTo("{\"type\":\"event\",\"topic\":\"orders.eu\",\"cursor\":\"k1-7\",\"event\":" + envelope + "}");
+    assertThat(cursored.websocket().length()).isEqualTo(cursored.websocket().toString(StandardCharsets.UTF_8)
+        .getBytes(StandardCharsets.UTF_8).length);
+    OutboundFrames plain = new OutboundFrames(new TopicEvent("orders.eu", "x", "id-1", envelope, "http", null));
+    assertThat(new io.vertx.core.json.JsonObject(plain.websocket()))
+        .isEqualTo(new io.vertx.core.json.JsonObject().put("type", "event").put("topic", "orders.eu")
+            .put("event", new io.vertx.core.json.JsonObject(envelope)));
+  }
 }
