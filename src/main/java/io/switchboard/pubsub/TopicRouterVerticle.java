@@ -30,8 +30,7 @@ import java.util.List;
  * <p>A publish (node-local {@code switchboard.topics.publish}; a gateway sends several at once as
  * {@link TopicPublications}, each checked on its own) is validated, completed and then
  * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
- * (verticles, SockJS clients; left out on a node that is not clustered when none is registered,
- * see {@link ExactListeners}); cluster-wide to each node's sequencer, which orders it, keeps it in
+ * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
  * node-locally on {@code switchboard.topics.published} for what must happen once per message. A
  * publish with header {@code switchboard-scope: node} (the Redis relay's) stays on this node.
@@ -63,8 +62,6 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   private String instanceId;
   private Counter published;
   private Counter rejected;
-  /** Who may listen on switchboard.topic.{topic}: a publish there that nobody receives is left out. */
-  private ExactListeners exactListeners;
 
   // sequencer state, used only by the elected instance
   private boolean sequencer;
@@ -81,7 +78,6 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     TopicDeliveries.registerCodec(vertx);
     TopicPublications.registerCodecs(vertx);
     eventBus = vertx.eventBus();
-    exactListeners = ExactListeners.of(vertx);
     JsonObject conf = config();
     source = "/switchboard/" + conf.getJsonObject("node").getString("id");
     instanceId = deploymentID() + "/" + System.identityHashCode(this);
@@ -225,10 +221,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       eventBus.publish(FANOUT, accepted, how.scope);
     }
     // The event bus copies a JSON body for each local consumer anyway: no copy of our own.
-    String exact = Addresses.topic(topic);
-    if (exactListeners.mayListen(exact)) {
-      eventBus.publish(exact, envelope.json(), how.scope);
-    }
+    eventBus.publish(Addresses.topic(topic), envelope.json(), how.scope);
     if (how.effects) {
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
     }
@@ -256,10 +249,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       } else {
         eventBus.publish(FANOUT, accepted, CLUSTER);
       }
-      String exact = Addresses.topic(topic);
-      if (exactListeners.mayListen(exact)) {
-        eventBus.publish(exact, event, CLUSTER);
-      }
+      eventBus.publish(Addresses.topic(topic), event, CLUSTER);
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
     }
     published.increment(events.size());

@@ -187,46 +187,6 @@ class TopicsIT {
     }
   }
 
-  /**
-   * Issue 15: a node that is not clustered leaves out the publish on switchboard.topic.{topic} when
-   * nothing listens there (it only failed with "no handlers"), and makes it as soon as a consumer is
-   * registered: that consumer gets the envelope.
-   */
-  @Test
-  void theExactAddressIsPublishedOnlyWhileSomethingListensThere() throws Exception {
-    String address = io.switchboard.core.Addresses.topic("quiet.one");
-    List<Object> published = new java.util.concurrent.CopyOnWriteArrayList<>();
-    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> seen = dc -> {
-      if (!dc.send() && dc.message().address().equals(address)) {
-        published.add(dc.body());
-      }
-      dc.next();
-    };
-    hub.vertx.eventBus().addOutboundInterceptor(seen);
-    try {
-      publishOk("quiet.one", "quiet.test", "{\"n\":1}"); // the router publishes before it replies
-      assertThat(published).as("nothing listens: no publish").isEmpty();
-
-      java.util.concurrent.CompletableFuture<JsonObject> received = new java.util.concurrent.CompletableFuture<>();
-      io.vertx.core.eventbus.MessageConsumer<JsonObject> consumer =
-          hub.vertx.eventBus().consumer(address, m -> received.complete(m.body()));
-      consumer.completion().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-      try {
-        String id = publishOk("quiet.one", "quiet.test", "{\"n\":2}");
-        JsonObject envelope = received.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(envelope.getString("id")).isEqualTo(id);
-        assertThat(envelope.getJsonObject("data")).isEqualTo(new JsonObject().put("n", 2));
-        assertThat(published).hasSize(1);
-      } finally {
-        consumer.unregister().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-      }
-      publishOk("quiet.one", "quiet.test", "{\"n\":3}");
-      assertThat(published).as("unregistered: no publish again").hasSize(1);
-    } finally {
-      hub.vertx.eventBus().removeOutboundInterceptor(seen);
-    }
-  }
-
   /** The node's sequencer has its event loop to itself: no gateway instance's HTTP work runs before a publish on it. */
   @Test
   void theTopicRouterSharesItsEventLoopWithNoGatewayInstance() {
