@@ -2,7 +2,6 @@ package io.switchboard.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.VoidChannelPromise;
 import io.switchboard.core.TopicEvent;
@@ -51,29 +50,15 @@ class SocketWritesTest {
   void framesGoStraightToTheSocketWhileItTakesThemAndStayInOrderWhenItFills() throws Exception {
     AtomicInteger straight = new AtomicInteger();
     CompletableFuture<Boolean> hasSocket = new CompletableFuture<>();
-    Router router = Router.router(vertx);
-    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
-      WebSocketChannels.writeDirectly(ws);
-      ChannelHandlerContext wire = WebSocketChannels.of(ws);
-      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
-      hasSocket.complete(socket != null);
-      ws.textMessageHandler(go -> {
-        for (int n = 0; n < FRAMES; n++) {
-          if (n % 100 == 50) {
-            ws.writeTextMessage(n + ":" + PAD); // Vert.x's own frames in between
-            continue;
-          }
-          OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", "id-" + n,
-              "{\"n\":" + n + ",\"pad\":\"" + PAD + "\"}", "http", "c-" + n));
-          ByteBuf frame = frames.websocketWire();
-          if (SocketWrites.write(wire, socket, frame, socket == null ? null : frames.websocketWireBytes(),
-              new VoidChannelPromise(wire.channel(), false))) {
-            straight.incrementAndGet();
-          }
-          frames.release();
+    Router router = onGo(hasSocket, (ws, wire, socket) -> {
+      for (int n = 0; n < FRAMES; n++) {
+        if (n % 100 == 50) {
+          ws.writeTextMessage(n + ":" + PAD); // Vert.x's own frames in between
+        } else if (writeShared(wire, socket, "id-" + n, "{\"n\":" + n + ",\"pad\":\"" + PAD + "\"}")) {
+          straight.incrementAndGet();
         }
-      });
-    }));
+      }
+    });
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -104,19 +89,7 @@ class SocketWritesTest {
   @Test
   void overTlsEveryFrameGoesThroughTheEncryptingPipeline() throws Exception {
     CompletableFuture<Boolean> hasSocket = new CompletableFuture<>();
-    Router router = Router.router(vertx);
-    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
-      WebSocketChannels.writeDirectly(ws);
-      ChannelHandlerContext wire = WebSocketChannels.of(ws);
-      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
-      hasSocket.complete(socket != null);
-      ws.textMessageHandler(go -> {
-        OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", "id-1", "{\"n\":1}", "http", "c-1"));
-        SocketWrites.write(wire, socket, frames.websocketWire(), socket == null ? null : frames.websocketWireBytes(),
-            new VoidChannelPromise(wire.channel(), false));
-        frames.release();
-      });
-    }));
+    Router router = onGo(hasSocket, (ws, wire, socket) -> writeShared(wire, socket, "id-1", "{\"n\":1}"));
     SelfSignedCertificate certificate = SelfSignedCertificate.create();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
             .setKeyCertOptions(certificate.keyCertOptions()))
@@ -133,5 +106,36 @@ class SocketWritesTest {
 
     assertThat(hasSocket.get(10, TimeUnit.SECONDS)).as("no straight writes under TLS").isFalse();
     assertThat(received.get(10, TimeUnit.SECONDS)).contains("\"event\":{\"n\":1}");
+  }
+
+  private interface OnGo {
+    void run(ServerWebSocket ws, ChannelHandlerContext wire, SocketChannel socket);
+  }
+
+  /**
+   * /ws as the hub sets its sockets up (no write queue, the socket found for straight writes, which
+   * {@code hasSocket} reports), running {@code onGo} once the client's first message shows it is listening.
+   */
+  private Router onGo(CompletableFuture<Boolean> hasSocket, OnGo onGo) {
+    Router router = Router.router(vertx);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> {
+      WebSocketChannels.writeDirectly(ws);
+      ChannelHandlerContext wire = WebSocketChannels.of(ws);
+      SocketChannel socket = wire == null ? null : SocketWrites.of(wire.channel());
+      hasSocket.complete(socket != null);
+      ws.textMessageHandler(go -> onGo.run(ws, wire, socket));
+    }));
+    return router;
+  }
+
+  /** One topic message's shared frame written as the hub delivers it; true when the socket took it whole. */
+  private static boolean writeShared(ChannelHandlerContext wire, SocketChannel socket, String id, String json) {
+    OutboundFrames frames = new OutboundFrames(new TopicEvent("t.a", "x", id, json, "http", "c-" + id));
+    try {
+      return SocketWrites.write(wire, socket, frames.websocketWire(), socket == null ? null : frames.websocketWireBytes(),
+          new VoidChannelPromise(wire.channel(), false));
+    } finally {
+      frames.release();
+    }
   }
 }
