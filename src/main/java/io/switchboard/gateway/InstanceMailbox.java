@@ -2,9 +2,13 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Problem;
 import io.switchboard.gateway.security.Principal;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -20,12 +24,33 @@ import java.util.List;
  */
 final class InstanceMailbox {
 
+  /** How long a question to another gateway instance about an id it assigned may take. */
+  private static final long TIMEOUT_MS = 5_000;
+
   private final LocalClients clients;
   private final MessageConsumer<JsonObject> consumer;
 
   InstanceMailbox(Vertx vertx, String token, LocalClients clients) {
     this.clients = clients;
     this.consumer = vertx.eventBus().consumer(RealtimeAddresses.instance(token), this::answer);
+  }
+
+  /**
+   * Asks the mailbox of the instance named {@code token}: true when it answered, false when it holds
+   * no such client (404) or is gone (no handler: its node left or it stopped), failed with its
+   * problem otherwise (403: the holder is another principal's).
+   */
+  static Future<Boolean> ask(Vertx vertx, String token, JsonObject request) {
+    String address = RealtimeAddresses.instance(token);
+    return vertx.eventBus().request(address, request, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        .map(true)
+        .recover(e -> {
+          if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture(false);
+          }
+          Problem problem = Problem.from(e, address);
+          return problem.status() == 404 ? Future.succeededFuture(false) : Future.failedFuture(problem);
+        });
   }
 
   private void answer(Message<JsonObject> message) {

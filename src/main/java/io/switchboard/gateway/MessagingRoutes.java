@@ -5,9 +5,6 @@ import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -63,19 +60,8 @@ final class MessagingRoutes {
     if (!principal.anonymous() && !principal.has(Scope.ADMIN)) {
       message.put("as", principal.name());
     }
-    String address = RealtimeAddresses.instance(instance);
-    return vertx.eventBus().request(address, message, new DeliveryOptions().setSendTimeout(WsConnection.INSTANCE_TIMEOUT_MS))
-        .map(true)
-        .recover(e -> {
-          if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
-            return Future.succeededFuture(false);
-          }
-          Problem problem = Problem.from(e, address);
-          if (problem.status() == 404) {
-            return Future.succeededFuture(false);
-          }
-          return Future.failedFuture(problem.status() == 403 ? notYours(clientId) : problem);
-        });
+    return InstanceMailbox.ask(vertx, instance, message)
+        .recover(e -> Future.failedFuture(e instanceof Problem refused && refused.status() == 403 ? notYours(clientId) : e));
   }
 
   private Future<Void> sendThroughPresence(String clientId, JsonObject frame, Principal principal) {

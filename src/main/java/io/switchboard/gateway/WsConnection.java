@@ -53,9 +53,6 @@ final class WsConnection implements Subscriber {
 
   private static final int MAX_PENDING_FRAMES = 64;
 
-  /** How long a question to another gateway instance about an id it assigned may take. */
-  static final long INSTANCE_TIMEOUT_MS = 5_000;
-
   private final ServerWebSocket ws;
   private final String clientId;
   /** Whether the client chose its id ({@code /ws/{clientId}}): only then can an older connection hold it. */
@@ -207,18 +204,10 @@ final class WsConnection implements Subscriber {
     if (!principal.anonymous()) {
       takeOver.put("as", principal.name());
     }
-    return context.vertx().eventBus().<JsonObject>request(RealtimeAddresses.instance(instance), takeOver,
-            new DeliveryOptions().setSendTimeout(INSTANCE_TIMEOUT_MS))
-        .<Void>mapEmpty()
-        .recover(e -> {
-          if (e instanceof io.vertx.core.eventbus.ReplyException reply
-              && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
-            return Future.succeededFuture();
-          }
-          Problem problem = Problem.from(e, RealtimeAddresses.instance(instance));
-          return Future.failedFuture(problem.status() == 403 ? new Problem(403, "client-id-taken", "Forbidden",
-              "the client id " + clientId + " belongs to another credential") : problem);
-        });
+    return InstanceMailbox.ask(context.vertx(), instance, takeOver).<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(e instanceof Problem refused && refused.status() == 403
+            ? new Problem(403, "client-id-taken", "Forbidden", "the client id " + clientId + " belongs to another credential")
+            : e));
   }
 
   /**
