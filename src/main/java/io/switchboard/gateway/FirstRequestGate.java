@@ -80,19 +80,13 @@ final class FirstRequestGate extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (!done) {
-      done = true;
-      discard();
-    }
+    discard();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (!done) {
-      done = true;
-      discard();
-    }
+    discard();
   }
 
   /** Its turn: reading resumes and what was held goes on, in order, as if read now. */
@@ -112,7 +106,9 @@ final class FirstRequestGate extends ChannelInboundHandlerAdapter {
     ctx.fireChannelReadComplete();
   }
 
+  /** Closed (or removed) before its turn: what was held is freed, and its turn will find it done. */
   private void discard() {
+    done = true;
     if (held != null) {
       held.forEach(ReferenceCountUtil::release);
       held = null;
