@@ -35,10 +35,12 @@ class SocketWritesTest {
   private static final String PAD = "z".repeat(3000);
 
   private Vertx vertx;
+  private WebSocketClient client;
 
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
+    client = vertx.createWebSocketClient();
   }
 
   @AfterEach
@@ -62,24 +64,11 @@ class SocketWritesTest {
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
-    CompletableFuture<Integer> received = new CompletableFuture<>();
-    AtomicInteger next = new AtomicInteger();
-    WebSocketClient client = vertx.createWebSocketClient();
-    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/ws"))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    socket.pause(); // the server's socket buffer fills: later frames are split, then wait in Netty
-    socket.textMessageHandler(text -> {
-      int n = text.startsWith("{") ? Integer.parseInt(text.substring(text.indexOf("\"n\":") + 4, text.indexOf(",\"pad\"")))
-          : Integer.parseInt(text.substring(0, text.indexOf(':')));
-      if (n != next.getAndIncrement() || !text.contains(PAD)) {
-        received.completeExceptionally(new AssertionError("frame " + n + " arrived as number " + (next.get() - 1) + " (or not whole)"));
-      } else if (n == FRAMES - 1) {
-        received.complete(n + 1);
-      }
-    });
+    CompletableFuture<Integer> received = LateReader.framesInOrder(vertx, client, server, FRAMES,
+        text -> text.startsWith("{") ? Integer.parseInt(text.substring(text.indexOf("\"n\":") + 4, text.indexOf(",\"pad\"")))
+            : Integer.parseInt(text.substring(0, text.indexOf(':'))),
+        text -> text.contains(PAD));
     assertThat(hasSocket.get(10, TimeUnit.SECONDS)).as("a plain socket's frames may go straight to it").isTrue();
-    socket.writeTextMessage("go");
-    vertx.setTimer(500, t -> socket.resume());
 
     assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo(FRAMES);
     assertThat(straight.get()).as("frames the socket took whole in the system call").isPositive()
@@ -96,9 +85,9 @@ class SocketWritesTest {
         .requestHandler(router).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     CompletableFuture<String> received = new CompletableFuture<>();
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
+    WebSocketClient tlsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
         .setVerifyHost(false));
-    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort())
+    WebSocket socket = tlsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort())
             .setURI("/ws"))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     socket.textMessageHandler(received::complete);

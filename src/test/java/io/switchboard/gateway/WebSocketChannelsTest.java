@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.ext.web.Router;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +26,12 @@ class WebSocketChannelsTest {
   private static final String PAD = "y".repeat(4000);
 
   private Vertx vertx;
+  private WebSocketClient client;
 
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
+    client = vertx.createWebSocketClient();
   }
 
   @AfterEach
@@ -52,23 +52,9 @@ class WebSocketChannelsTest {
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
-    CompletableFuture<Integer> received = new CompletableFuture<>();
-    AtomicInteger next = new AtomicInteger();
-    WebSocketClient client = vertx.createWebSocketClient();
-    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/ws"))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    socket.pause(); // the server fills its channel, then waits for the drain
-    socket.textMessageHandler(text -> {
-      int n = Integer.parseInt(text.substring(0, text.indexOf(':')));
-      if (n != next.getAndIncrement()) {
-        received.completeExceptionally(new AssertionError("frame " + n + " arrived as number " + (next.get() - 1)));
-      } else if (n == FRAMES - 1) {
-        received.complete(n + 1);
-      }
-    });
+    CompletableFuture<Integer> received = LateReader.framesInOrder(vertx, client, server, FRAMES,
+        text -> Integer.parseInt(text.substring(0, text.indexOf(':'))), text -> text.endsWith(PAD));
     assertThat(direct.get(10, TimeUnit.SECONDS)).as("Vert.x writes the socket's frames directly").isTrue();
-    socket.writeTextMessage("go");
-    vertx.setTimer(500, t -> socket.resume());
 
     assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo(FRAMES);
     assertThat(fullSeen.get()).as("the socket reported a full write queue while the client did not read").isPositive();
