@@ -6,6 +6,7 @@ import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
 import io.switchboard.core.TopicPublication;
+import io.switchboard.core.TopicPublisher;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;

@@ -5,11 +5,12 @@ import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicPublication;
+import io.switchboard.core.TopicPublisher;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Redis → hub: PSUBSCRIBEs the configured channel patterns on the subscriber connection and
  * publishes each message into the hub, on this node only (every node's relay subscribes itself).
  *
- * <p>Flow control: at most {@value #MAX_IN_FLIGHT} messages wait for the router; beyond that the
- * connection stops reading, so a flood waits in Redis instead of in this process.
+ * <p>The messages of one read go to the router in one request ({@link TopicPublisher}), each with
+ * its own outcome. Flow control: at most {@value #MAX_IN_FLIGHT} messages wait for the router;
+ * beyond that the connection stops reading, so a flood waits in Redis instead of in this process.
  *
  * <p>Liveness: the subscriber also SUBSCRIBEs to a heartbeat channel of its own that the publisher
  * connection writes to; a connection that silently stopped delivering (no heartbeat seen while
@@ -42,15 +44,10 @@ final class RedisInbound {
   private static final long PUBLISH_TIMEOUT_MS = 10_000;
   private static final Logger log = LoggerFactory.getLogger(RedisInbound.class);
 
-  private final EventBus eventBus;
   private final List<String> patterns;
   private final String heartbeatChannel;
   private final RedisMessages messages;
   private final RedisRelayMetrics metrics;
-  private final DeliveryOptions publishOptions = new DeliveryOptions()
-      .addHeader(Addresses.ORIGIN_HEADER, RedisRelayVerticle.ORIGIN)
-      .addHeader(Addresses.SCOPE_HEADER, Addresses.SCOPE_NODE)
-      .setSendTimeout(PUBLISH_TIMEOUT_MS);
   private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 10_000);
   private final RateLimitedLog droppedLog = new RateLimitedLog(log, 10_000);
 
@@ -61,12 +58,21 @@ final class RedisInbound {
   private long heartbeatsSeen;
 
   private final NodeRoster roster;
-  private final DeliveryOptions publishWithoutEffects = new DeliveryOptions(publishOptions)
-      .addHeader(Addresses.EFFECTS_HEADER, Addresses.EFFECTS_NONE);
+  private final TopicPublisher withEffects;
+  /** On every node but the first: the once-per-message effects (outbound relay, webhooks) are the first's. */
+  private final TopicPublisher withoutEffects;
+  private TopicPublisher lastPublisher;
 
-  RedisInbound(EventBus eventBus, RedisRelaySettings settings, String heartbeatChannel, RedisMessages messages,
+  /** Created on the relay's event loop, which its publishes are gathered on. */
+  RedisInbound(Vertx vertx, RedisRelaySettings settings, String heartbeatChannel, RedisMessages messages,
                RedisRelayMetrics metrics, NodeRoster roster) {
-    this.eventBus = eventBus;
+    DeliveryOptions options = new DeliveryOptions()
+        .addHeader(Addresses.ORIGIN_HEADER, RedisRelayVerticle.ORIGIN)
+        .addHeader(Addresses.SCOPE_HEADER, Addresses.SCOPE_NODE)
+        .setSendTimeout(PUBLISH_TIMEOUT_MS);
+    this.withEffects = new TopicPublisher(vertx, options);
+    this.withoutEffects = new TopicPublisher(vertx, new DeliveryOptions(options)
+        .addHeader(Addresses.EFFECTS_HEADER, Addresses.EFFECTS_NONE));
     this.roster = roster;
     this.patterns = settings.subscribePatterns();
     this.heartbeatChannel = heartbeatChannel;
@@ -176,30 +182,39 @@ final class RedisInbound {
       paused = conn;
       conn.pause();
     }
-    eventBus.request(Addresses.TOPICS_PUBLISH, new TopicPublication(topic, event),
-            roster.isFirst() ? publishOptions : publishWithoutEffects)
-        .onComplete(ar -> {
-          inFlight--;
-          if (ar.succeeded()) {
-            metrics.in.increment();
-          } else if (isRefusal(ar.cause())) {
-            metrics.rejected.increment();
-            rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: "
-                + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
-          } else {
-            metrics.droppedIn.increment();
-            droppedLog.warn("redis message on channel '" + printable(channel) + "' dropped: "
-                + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
-          }
-          if (paused != null && inFlight <= MAX_IN_FLIGHT / 2) {
-            paused.resume();
-            paused = null;
-          }
-        });
+    TopicPublisher publisher = roster.isFirst() ? withEffects : withoutEffects;
+    if (publisher != lastPublisher && lastPublisher != null) {
+      lastPublisher.flush(); // this node's role changed within a read: the messages before it go first
+    }
+    lastPublisher = publisher;
+    publisher.publish(new TopicPublication(topic, event)).onComplete(ar -> {
+      inFlight--;
+      if (ar.succeeded()) {
+        metrics.in.increment();
+      } else if (isRefusal(ar.cause())) {
+        metrics.rejected.increment();
+        rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: "
+            + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
+      } else {
+        metrics.droppedIn.increment();
+        droppedLog.warn("redis message on channel '" + printable(channel) + "' dropped: "
+            + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
+      }
+      if (paused != null && inFlight <= MAX_IN_FLIGHT / 2) {
+        paused.resume();
+        paused = null;
+      }
+    });
   }
 
-  /** The router answered 4xx: the message itself is at fault (an invalid CloudEvent, say). */
+  /**
+   * The router refused the message itself with a 4xx (an invalid CloudEvent, say): its Problem
+   * when it came in a batch, a failed reply when it went alone.
+   */
   private static boolean isRefusal(Throwable failure) {
+    if (failure instanceof Problem problem) {
+      return problem.status() >= 400 && problem.status() < 500;
+    }
     return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
         && reply.failureCode() >= 400 && reply.failureCode() < 500;
   }

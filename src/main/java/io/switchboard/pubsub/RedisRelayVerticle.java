@@ -154,7 +154,7 @@ public final class RedisRelayVerticle extends VerticleBase implements Configured
     outbound.link(publisher);
     if (settings.inboundEnabled()) {
       roster = new NodeRoster(vertx, nodeId);
-      inbound = new RedisInbound(vertx.eventBus(), settings, heartbeatChannel, messages, metrics, roster);
+      inbound = new RedisInbound(vertx, settings, heartbeatChannel, messages, metrics, roster);
       subscriber = new RedisLink(vertx, options, "subscriber", settings, inbound::subscribe,
           conn -> inbound.connected(), metrics.subscriberReconnects, metrics.subscriberConnected);
       inbound.link(subscriber);

@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.core.TopicPublisher;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.OpenApiRoutes;
 import io.switchboard.testing.SseClient;

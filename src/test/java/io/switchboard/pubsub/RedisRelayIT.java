@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -169,6 +170,28 @@ class RedisRelayIT {
 
       assertThat(datas(sse.until(e -> e.data().contains("fine"), WAIT))).containsExactly("fine");
       awaitMetric("switchboard_redis_rejected_total", before + 4);
+    }
+  }
+
+  @Test
+  void aBurstReadAtOnceKeepsItsOrderAndOnlyItsInvalidEventIsRejected() throws Exception {
+    double before = metric("switchboard_redis_rejected_total");
+    try (SseClient sse = stream("in.burst")) {
+      List<String> payloads = new ArrayList<>();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        // One request to the router for the read: the twenty-first, a CloudEvent without a type, is refused alone
+        payloads.add(i == 20 ? "{\"specversion\":\"1.0\",\"data\":20}" : "burst-" + i);
+        if (i != 20) {
+          expected.add("burst-" + i);
+        }
+      }
+      payloads.add("burst-end");
+      expected.add("burst-end");
+      RedisCli.publishPipelined(prefix + "in.burst", payloads);
+
+      assertThat(datas(sse.until(e -> e.data().contains("burst-end"), WAIT))).containsExactlyElementsOf(expected);
+      awaitMetric("switchboard_redis_rejected_total", before + 1);
     }
   }
 

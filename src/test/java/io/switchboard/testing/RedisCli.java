@@ -35,6 +35,24 @@ public final class RedisCli {
     return Long.parseLong(run(payload, "-x", "PUBLISH", channel).trim());
   }
 
+  /**
+   * The PUBLISHes in one pipeline ({@code redis-cli --pipe}): Redis handles them in one go, so a
+   * subscriber gets them in one read.
+   */
+  public static void publishPipelined(String channel, List<String> payloads) {
+    java.io.ByteArrayOutputStream commands = new java.io.ByteArrayOutputStream();
+    for (String payload : payloads) {
+      for (String part : new String[] {"*3", bulk("PUBLISH"), bulk(channel), bulk(payload)}) {
+        commands.writeBytes((part + "\r\n").getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    run(commands.toByteArray(), "--pipe");
+  }
+
+  private static String bulk(String value) {
+    return "$" + value.getBytes(StandardCharsets.UTF_8).length + "\r\n" + value;
+  }
+
   private static String run(byte[] stdin, String... args) {
     List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
     command.addAll(List.of(args));

@@ -1,8 +1,5 @@
-package io.switchboard.gateway;
+package io.switchboard.core;
 
-import io.switchboard.core.Addresses;
-import io.switchboard.core.TopicPublication;
-import io.switchboard.core.TopicPublications;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,14 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Hands one gateway instance's REST publishes to the node's topic router: those taken in during one
- * turn of the instance's event loop go in one request, in the order they came, by a task queued
- * behind the work already waiting (issue 20: not a request, a reply and a task on each verticle's
- * loop per message). A lone publish goes as a
+ * Hands one verticle instance's publishes to the node's topic router (a gateway's REST publishes,
+ * the Redis relay's messages): those taken in during one turn of the instance's event loop go in
+ * one request, in the order they came, by a task queued behind the work already waiting (issue 20:
+ * not a request, a reply and a task on each verticle's loop per message). A lone publish goes as a
  * plain {@link TopicPublication}. Each publish gets its own outcome: the router checks each on its
  * own, and a request that fails as a whole (no router, no answer in time) fails each of its publishes.
  */
-final class TopicPublisher {
+public final class TopicPublisher {
 
   private final EventBus eventBus;
   private final Context context;
@@ -29,14 +26,14 @@ final class TopicPublisher {
   private List<Promise<String>> outcomes;
 
   /** Created on the event loop of the instance that uses it; {@code options} go with every request. */
-  TopicPublisher(Vertx vertx, DeliveryOptions options) {
+  public TopicPublisher(Vertx vertx, DeliveryOptions options) {
     this.eventBus = vertx.eventBus();
     this.context = vertx.getOrCreateContext();
     this.options = options;
   }
 
   /** The accepted event's id, or the failure that refused the publish (a Problem, or the request's). */
-  Future<String> publish(TopicPublication publication) {
+  public Future<String> publish(TopicPublication publication) {
     if (publications == null) {
       publications = new ArrayList<>();
       outcomes = new ArrayList<>();
@@ -48,7 +45,15 @@ final class TopicPublisher {
     return outcome.future();
   }
 
+  /** Sends what this turn gathered now, ahead of any later publish (the queued task then finds nothing). */
+  public void flush() {
+    send();
+  }
+
   private void send() {
+    if (publications == null) {
+      return;
+    }
     List<TopicPublication> batch = publications;
     List<Promise<String>> waiting = outcomes;
     publications = null;
