@@ -59,7 +59,7 @@ final class RedisInbound {
 
   private final NodeRoster roster;
   private final TopicPublisher withEffects;
-  /** On every node but the first: the once-per-message effects (outbound relay, webhooks) are the first's. */
+  /** On every node but the first: the once-per-message effects are the first node's (see NodeRoster). */
   private final TopicPublisher withoutEffects;
   private TopicPublisher lastPublisher;
 
