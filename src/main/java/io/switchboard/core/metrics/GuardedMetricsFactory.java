@@ -1,5 +1,6 @@
 package io.switchboard.core.metrics;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.datagram.DatagramSocketOptions;
@@ -24,6 +25,7 @@ import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * NullPointerException inside Netty's pipeline and the request is never answered. Here the server
  * metrics treat a missing socket (or request) metric as "not measured", and any exception a metric
  * throws is swallowed (logged at debug): measurement is never worth a request.
+ *
+ * <p>A request whose method is not one of HTTP's own (any token is a method on the wire) is measured
+ * as {@code OTHER}: the request meters are tagged with the method, and a client inventing methods
+ * would add series to the registry without bound (six per method, before any credential is read).
  */
 public final class GuardedMetricsFactory implements VertxMetricsFactory {
 
@@ -208,6 +214,42 @@ public final class GuardedMetricsFactory implements VertxMetricsFactory {
     }
   }
 
+  private static final HttpMethod OTHER_METHOD = HttpMethod.valueOf("OTHER");
+  private static final Set<HttpMethod> HTTP_METHODS = Set.copyOf(HttpMethod.values());
+
+  /** A request whose invented method is measured as {@link #OTHER_METHOD}. */
+  private record OtherMethod(HttpRequest request) implements HttpRequest {
+    @Override
+    public HttpMethod method() {
+      return OTHER_METHOD;
+    }
+
+    @Override
+    public int id() {
+      return request.id();
+    }
+
+    @Override
+    public String uri() {
+      return request.uri();
+    }
+
+    @Override
+    public String absoluteURI() {
+      return request.absoluteURI();
+    }
+
+    @Override
+    public MultiMap headers() {
+      return request.headers();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+      return request.remoteAddress();
+    }
+  }
+
   /** A request without a socket metric (or a response without a request metric) is not measured. */
   static final class GuardedHttpServerMetrics extends GuardedTcpMetrics<HttpServerMetrics<Object, Object, Object>>
       implements HttpServerMetrics<Object, Object, Object> {
@@ -218,7 +260,11 @@ public final class GuardedMetricsFactory implements VertxMetricsFactory {
 
     @Override
     public Object requestBegin(Object socketMetric, HttpRequest request) {
-      return socketMetric == null ? null : quietly(() -> d.requestBegin(socketMetric, request));
+      if (socketMetric == null) {
+        return null;
+      }
+      HttpRequest measured = HTTP_METHODS.contains(request.method()) ? request : new OtherMethod(request);
+      return quietly(() -> d.requestBegin(socketMetric, measured));
     }
 
     @Override
