@@ -1,7 +1,9 @@
 package io.switchboard.core;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -10,9 +12,11 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -43,11 +47,20 @@ public final class Envelope {
 
   private record Stamp(long millis, String text) {}
 
-  private final JsonObject json;
+  /** The event as JSON: given when built from a tree, read from {@link #encoded} when first asked for. */
+  private volatile JsonObject json;
   private volatile String encoded;
+  private final String id;
+  private final String type;
+  /** Read from bytes: the members as read (for {@link #attribute}), else null. */
+  private final Map<String, Object> members;
 
-  private Envelope(JsonObject json) {
+  private Envelope(JsonObject json, String encoded, String id, String type, Map<String, Object> members) {
     this.json = json;
+    this.encoded = encoded;
+    this.id = id;
+    this.type = type;
+    this.members = members;
   }
 
   /**
@@ -60,6 +73,57 @@ public final class Envelope {
     if (candidate == null) {
       throw Problem.invalid("invalid-event", "the event is missing");
     }
+    Checked checked = check(candidate, defaultSource);
+    JsonObject out = new JsonObject();
+    for (int i = 0; i < ORDER.length; i++) {
+      if (checked.attributes[i] != null) {
+        out.put(ORDER[i], checked.attributes[i]);
+      }
+    }
+    checked.extensions.forEach(out::put);
+    if (checked.base64 != null) {
+      out.put("data_base64", checked.base64);
+    } else if (checked.hasData) {
+      out.put("data", candidate.getValue("data"));
+    }
+    return new Envelope(out, null, checked.attributes[ID], checked.attributes[TYPE], null);
+  }
+
+  /**
+   * {@link #of} for an event read from bytes ({@link EnvelopeReader}): the same checks on its
+   * members, its text written straight from them, {@code data} as the reader copied it.
+   */
+  static Envelope ofMembers(Map<String, Object> members, byte[] data, String defaultSource) {
+    Checked checked = check(new JsonObject(members), defaultSource);
+    StringBuilder text = new StringBuilder(64 + (data == null ? 0 : data.length) + 32 * members.size());
+    char separator = '{';
+    for (int i = 0; i < ORDER.length; i++) {
+      if (checked.attributes[i] != null) {
+        text.append(separator).append('"').append(ORDER[i]).append("\":");
+        EnvelopeReader.appendString(text, checked.attributes[i]);
+        separator = ',';
+      }
+    }
+    for (Map.Entry<String, Object> extension : checked.extensions.entrySet()) {
+      text.append(separator);
+      EnvelopeReader.appendString(text, extension.getKey());
+      text.append(':');
+      EnvelopeReader.appendScalar(text, extension.getValue());
+    }
+    if (checked.base64 != null) {
+      text.append(",\"data_base64\":");
+      EnvelopeReader.appendString(text, checked.base64);
+    } else if (checked.hasData) {
+      text.append(",\"data\":").append(data == null ? "null" : EnvelopeReader.utf8(data));
+    }
+    text.append('}');
+    return new Envelope(null, text.toString(), checked.attributes[ID], checked.attributes[TYPE], members);
+  }
+
+  /** What {@link #check} found: the completed context attributes by their place in ORDER, the rest in order. */
+  private record Checked(String[] attributes, Map<String, Object> extensions, String base64, boolean hasData) {}
+
+  private static Checked check(JsonObject candidate, String defaultSource) {
     // The context attributes by their place in ORDER (no map of their own: this runs per message).
     String[] attributes = new String[ORDER.length];
     for (int i = 0; i < ORDER.length; i++) {
@@ -88,33 +152,29 @@ public final class Envelope {
       attributes[SOURCE] = defaultSource;
     }
     // The wire shows the context attributes in the specification's order, then extensions, then data.
-    JsonObject out = new JsonObject();
-    for (int i = 0; i < ORDER.length; i++) {
-      if (attributes[i] != null) {
-        out.put(ORDER[i], attributes[i]);
-      }
-    }
+    Map<String, Object> extensions = new LinkedHashMap<>();
     for (Map.Entry<String, Object> attribute : candidate) {
       String name = attribute.getKey();
-      if (out.containsKey(name) || "data".equals(name) || "data_base64".equals(name)) {
+      if (attribute.getValue() == null || isContextAttribute(name) || "data".equals(name) || "data_base64".equals(name)) {
         continue;
       }
-      if (attribute.getValue() == null) {
-        continue;
-      }
-      out.put(name, requireExtension(name, attribute.getValue()));
+      extensions.put(name, requireExtension(name, attribute.getValue()));
     }
     boolean hasData = candidate.containsKey("data");
     Object base64 = candidate.getValue("data_base64");
     if (hasData && base64 != null) {
       throw Problem.invalid("invalid-event", "an event carries data or data_base64, not both");
     }
-    if (base64 != null) {
-      out.put("data_base64", requireBase64(base64));
-    } else if (hasData) {
-      out.put("data", candidate.getValue("data"));
+    return new Checked(attributes, extensions, base64 == null ? null : requireBase64(base64), hasData);
+  }
+
+  private static boolean isContextAttribute(String name) {
+    for (String attribute : ORDER) {
+      if (attribute.equals(name)) {
+        return true;
+      }
     }
-    return new Envelope(out);
+    return false;
   }
 
   /** Now, as RFC 3339 in UTC to the millisecond (what {@code Instant.toString} writes for it). */
@@ -140,7 +200,7 @@ public final class Envelope {
       throw Problem.badRequest("empty-body", "the body is empty: send a CloudEvent or a JSON value");
     }
     String contentType = headers.get("Content-Type");
-    boolean structured = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MEDIA_TYPE);
+    boolean structured = isStructured(contentType);
     Object parsed;
     try {
       parsed = Json.decodeValue(body);
@@ -153,15 +213,7 @@ public final class Envelope {
     } else if (structured) {
       throw Problem.badRequest("malformed-event", "a " + MEDIA_TYPE + " body must be a JSON object");
     } else {
-      candidate = new JsonObject();
-      headers.forEach(header -> {
-        String name = header.getKey().toLowerCase(Locale.ROOT);
-        if (name.startsWith("ce-") && name.length() > 3) {
-          candidate.put(name.substring(3), header.getValue());
-        }
-      });
-      // The body parsed as JSON, whatever the client's tool claimed (curl -d says form-urlencoded).
-      candidate.put("datacontenttype", isJson(contentType) ? contentType : "application/json");
+      candidate = new JsonObject(binaryAttributes(headers, contentType));
       candidate.put("data", parsed);
     }
     String correlation = headers.get(CORRELATION_HEADER);
@@ -171,9 +223,62 @@ public final class Envelope {
     return candidate;
   }
 
-  /** {@link #candidateFromHttp} then {@link #of}: 400 for a body that is not JSON, 422 for an invalid event. */
+  private static boolean isStructured(String contentType) {
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MEDIA_TYPE);
+  }
+
+  /** Binary mode: the attributes from {@code ce-*} headers, and the body's content type. */
+  private static Map<String, Object> binaryAttributes(MultiMap headers, String contentType) {
+    Map<String, Object> attributes = new LinkedHashMap<>();
+    headers.forEach(header -> {
+      String name = header.getKey().toLowerCase(Locale.ROOT);
+      if (name.startsWith("ce-") && name.length() > 3) {
+        attributes.put(name.substring(3), header.getValue());
+      }
+    });
+    // The body parsed as JSON, whatever the client's tool claimed (curl -d says form-urlencoded).
+    attributes.put("datacontenttype", isJson(contentType) ? contentType : "application/json");
+    return attributes;
+  }
+
+  /**
+   * {@link #candidateFromHttp} then {@link #of}, with the same outcome: 400 for a body that is not
+   * JSON, 422 for an invalid event. Read from the bytes without a JSON tree where it can be.
+   */
   public static Envelope fromHttp(Buffer body, MultiMap headers, String defaultSource) {
+    if (body != null && body.length() > 0) {
+      String contentType = headers.get("Content-Type");
+      Envelope read = EnvelopeReader.read(body, isStructured(contentType), () -> binaryAttributes(headers, contentType),
+          defaultSource, headers.get(CORRELATION_HEADER));
+      if (read != null) {
+        return read;
+      }
+    }
     return of(candidateFromHttp(body, headers), defaultSource);
+  }
+
+  /**
+   * The event {@code json} holds: itself when it is a CloudEvent (an object with {@code specversion}),
+   * else an event with {@code otherwise}'s attributes and {@code json} as its data; validated and
+   * completed as {@link #of} does. Null when {@code json} is not a JSON object or array; the caller
+   * decides what else it may be.
+   */
+  public static Envelope read(Buffer json, Supplier<JsonObject> otherwise, String defaultSource) {
+    Envelope read = EnvelopeReader.read(json, false, () -> otherwise.get().getMap(), defaultSource, null);
+    if (read != null) {
+      return read;
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(json);
+    } catch (DecodeException notJson) {
+      return null;
+    }
+    if (parsed instanceof JsonObject object && object.containsKey("specversion")) {
+      return of(object, defaultSource);
+    }
+    return parsed instanceof JsonObject || parsed instanceof io.vertx.core.json.JsonArray
+        ? of(otherwise.get().put("data", parsed), defaultSource) : null;
   }
 
   private static boolean isJson(String contentType) {
@@ -310,31 +415,36 @@ public final class Envelope {
   }
 
   public String id() {
-    return json.getString("id");
+    return id;
   }
 
   public String type() {
-    return json.getString("type");
+    return type;
   }
 
   public String source() {
-    return json.getString("source");
+    return json().getString("source");
   }
 
   public String subject() {
-    return json.getString("subject");
+    return json().getString("subject");
   }
 
   public String time() {
-    return json.getString("time");
+    return json().getString("time");
   }
 
   public String correlationId() {
-    return json.getString("correlationid");
+    return json().getString("correlationid");
   }
 
   public Object data() {
-    return json.getValue("data");
+    return json().getValue("data");
+  }
+
+  /** An attribute's value as the publisher gave it (extensions included), or null. */
+  public Object attribute(String name) {
+    return members != null ? members.get(name) : json().getValue(name);
   }
 
   /**
@@ -342,19 +452,24 @@ public final class Envelope {
    * publish copies a JSON body per consumer). Never modify it.
    */
   public JsonObject json() {
-    return json;
+    JsonObject j = json;
+    if (j == null) {
+      j = new JsonObject(encoded);
+      json = j;
+    }
+    return j;
   }
 
   /** A copy of the event as JSON. */
   public JsonObject toJson() {
-    return json.copy();
+    return json == null ? new JsonObject(encoded) : json.copy();
   }
 
   /** The event as compact JSON text (one line), encoded once. */
   public String encode() {
     String e = encoded;
     if (e == null) {
-      e = json.encode();
+      e = json().encode();
       encoded = e;
     }
     return e;
@@ -363,5 +478,48 @@ public final class Envelope {
   @Override
   public String toString() {
     return encode();
+  }
+
+  /**
+   * Registers the event-bus codec that lets an envelope be sent where consumers expect its JSON
+   * ({@code switchboard.topic.{topic}}): each consumer gets a JsonObject of its own, read from the
+   * encoded text only when there is a consumer to read it; another node gets the text.
+   */
+  public static void registerCodec(Vertx vertx) {
+    try {
+      vertx.eventBus().registerDefaultCodec(Envelope.class, new AsJson());
+    } catch (IllegalStateException alreadyRegistered) {
+      // another verticle of this node registered it first
+    }
+  }
+
+  private static final class AsJson implements MessageCodec<Envelope, JsonObject> {
+
+    @Override
+    public void encodeToWire(Buffer buffer, Envelope envelope) {
+      byte[] text = envelope.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      buffer.appendInt(text.length).appendBytes(text);
+    }
+
+    @Override
+    public JsonObject decodeFromWire(int pos, Buffer buffer) {
+      int length = buffer.getInt(pos);
+      return new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
+    }
+
+    @Override
+    public JsonObject transform(Envelope envelope) {
+      return envelope.toJson();
+    }
+
+    @Override
+    public String name() {
+      return "switchboard.envelope";
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
   }
 }

@@ -12,8 +12,7 @@ import java.util.List;
  * Several publishes handed to this node's topic router in one request on
  * {@link Addresses#TOPICS_PUBLISH}, in the order they were taken in (what a gateway instance
  * received in one turn of its event loop): one request and one reply for all of them instead of one
- * each. Each is checked on its own, exactly as a lone {@link TopicPublication}; the router answers
- * with {@link Outcomes}, one per publish in the same order.
+ * each. The router answers with {@link Outcomes}, one per publish in the same order.
  *
  * @param publications the publishes, handed over with the request (the sender does not touch them again)
  */
@@ -65,7 +64,7 @@ public record TopicPublications(List<TopicPublication> publications) {
     List<TopicPublication> list = new ArrayList<>();
     for (Object entry : json.getJsonArray("publications")) {
       JsonObject p = (JsonObject) entry;
-      list.add(new TopicPublication(p.getString("topic"), p.getJsonObject("event")));
+      list.add(new TopicPublication(p.getString("topic"), Envelope.of(p.getJsonObject("event"), "/")));
     }
     return new TopicPublications(list);
   }

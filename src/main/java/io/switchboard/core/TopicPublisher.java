@@ -14,8 +14,8 @@ import java.util.List;
  * the Redis relay's messages): those taken in during one turn of the instance's event loop go in
  * one request, in the order they came, by a task queued behind the work already waiting (issue 20:
  * not a request, a reply and a task on each verticle's loop per message). A lone publish goes as a
- * plain {@link TopicPublication}. Each publish gets its own outcome: the router checks each on its
- * own, and a request that fails as a whole (no router, no answer in time) fails each of its publishes.
+ * plain {@link TopicPublication}. Each publish gets its own outcome: a request that fails as a whole
+ * (no router, no answer in time) fails each of its publishes.
  */
 public final class TopicPublisher {
 

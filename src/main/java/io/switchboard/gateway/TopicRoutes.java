@@ -67,8 +67,8 @@ final class TopicRoutes {
     Principal principal = Security.principal(ctx);
     principal.requirePublish(topic);
     security.rates().acquire(principal);
-    // The router validates and completes the event: one check, the same for every publisher.
-    JsonObject event = Envelope.candidateFromHttp(ctx.body().buffer(), ctx.request().headers());
+    // Envelope's check, the same for every publisher, here on this instance's loop rather than the router's.
+    Envelope event = Envelope.fromHttp(ctx.body().buffer(), ctx.request().headers(), source);
     publisher.publish(new TopicPublication(topic, event))
         .onSuccess(id -> ctx.response().setStatusCode(202)
             .putHeader(HttpHeaders.CONTENT_TYPE, JSON)

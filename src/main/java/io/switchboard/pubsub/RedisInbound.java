@@ -3,6 +3,7 @@ package io.switchboard.pubsub;
 import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
+import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicPublication;
 import io.switchboard.core.TopicPublisher;
@@ -11,9 +12,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
@@ -162,7 +160,7 @@ final class RedisInbound {
       return;
     }
     String topic;
-    JsonObject event;
+    Envelope event;
     try {
       topic = messages.topicOf(channel);
       event = messages.eventOf(payload);
@@ -177,7 +175,7 @@ final class RedisInbound {
     publish(conn, channel, topic, event);
   }
 
-  private void publish(RedisConnection conn, String channel, String topic, JsonObject event) {
+  private void publish(RedisConnection conn, String channel, String topic, Envelope event) {
     if (++inFlight >= MAX_IN_FLIGHT && paused == null) {
       paused = conn;
       conn.pause();
@@ -191,10 +189,6 @@ final class RedisInbound {
       inFlight--;
       if (ar.succeeded()) {
         metrics.in.increment();
-      } else if (isRefusal(ar.cause())) {
-        metrics.rejected.increment();
-        rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: "
-            + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
       } else {
         metrics.droppedIn.increment();
         droppedLog.warn("redis message on channel '" + printable(channel) + "' dropped: "
@@ -205,18 +199,6 @@ final class RedisInbound {
         paused = null;
       }
     });
-  }
-
-  /**
-   * The router refused the message itself with a 4xx (an invalid CloudEvent, say): its Problem
-   * when it came in a batch, a failed reply when it went alone.
-   */
-  private static boolean isRefusal(Throwable failure) {
-    if (failure instanceof Problem problem) {
-      return problem.status() >= 400 && problem.status() < 500;
-    }
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() >= 400 && reply.failureCode() < 500;
   }
 
   private static long heartbeatSequence(Buffer payload) {

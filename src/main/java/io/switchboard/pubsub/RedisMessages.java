@@ -1,5 +1,6 @@
 package io.switchboard.pubsub;
 
+import io.switchboard.core.Envelope;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicName;
@@ -35,12 +36,15 @@ final class RedisMessages {
   private final String prefix;
   private final String wrapType;
   private final String source;
+  /** The source of an event that names none, the same as for any other publish on this node. */
+  private final String defaultSource;
   private final String relayId;
   private final int maxBytes;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
-  RedisMessages(RedisRelaySettings settings, String relayId, String source) {
+  RedisMessages(RedisRelaySettings settings, String relayId, String source, String defaultSource) {
+    this.defaultSource = defaultSource;
     this.prefix = settings.channelPrefix();
     this.wrapType = settings.wrapType();
     this.maxBytes = settings.maxMessageBytes();
@@ -61,10 +65,12 @@ final class RedisMessages {
   }
 
   /**
-   * The candidate event for a Redis payload (the router validates and completes it), or null when
-   * the payload is an event this relay wrote itself.
+   * The event for a Redis payload, validated and completed, or null when the payload is an event
+   * this relay wrote itself.
+   *
+   * @throws Problem when the payload is too large or an invalid CloudEvent
    */
-  JsonObject eventOf(Buffer payload) {
+  Envelope eventOf(Buffer payload) {
     if (payload.length() > maxBytes) {
       throw Problem.tooLarge("the message is " + payload.length() + " bytes, the limit is " + maxBytes);
     }
@@ -76,20 +82,22 @@ final class RedisMessages {
       try {
         text = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
       } catch (CharacterCodingException notText) {
-        return wrap("application/octet-stream").put("data_base64", Base64.getEncoder().encodeToString(bytes));
+        return Envelope.of(wrap("application/octet-stream").put("data_base64", Base64.getEncoder().encodeToString(bytes)), defaultSource);
       }
     }
-    Object json = NOT_JSON;
-    if (looksLikeJson(ascii ? firstNonBlank(payload) : firstNonBlank(text))) {
-      json = ascii ? parse(payload) : parse(text);
+    int first = ascii ? firstNonBlank(payload) : firstNonBlank(text);
+    if (first == '{' || first == '[') {
+      Envelope event = Envelope.read(payload, () -> wrap("application/json"), defaultSource);
+      if (event != null) {
+        return relayId.equals(event.attribute(RELAY_ATTRIBUTE)) ? null : event;
+      }
     }
+    Object json = looksLikeJson(first) ? (ascii ? parse(payload) : parse(text)) : NOT_JSON;
     if (json == NOT_JSON) {
-      return wrap("text/plain; charset=utf-8").put("data", text != null ? text : payload.toString(StandardCharsets.US_ASCII));
+      return Envelope.of(wrap("text/plain; charset=utf-8").put("data", text != null ? text : payload.toString(StandardCharsets.US_ASCII)),
+          defaultSource);
     }
-    if (json instanceof JsonObject object && object.containsKey("specversion")) {
-      return relayId.equals(object.getValue(RELAY_ATTRIBUTE)) ? null : object;
-    }
-    return wrap("application/json").put("data", json);
+    return Envelope.of(wrap("application/json").put("data", json), defaultSource);
   }
 
   private static boolean isAscii(Buffer payload) {

@@ -142,7 +142,7 @@ public final class RedisRelayVerticle extends VerticleBase implements Configured
     // What this hub wrote to Redis comes back through every node's subscription: every node of the
     // cluster must recognise it, so the mark names the cluster (or the node when standalone).
     String relayId = vertx.isClustered() ? "cluster:" + config().getJsonObject("cluster").getString("name") : nodeId;
-    RedisMessages messages = new RedisMessages(settings, relayId, "/switchboard/" + nodeId + "/redis");
+    RedisMessages messages = new RedisMessages(settings, relayId, "/switchboard/" + nodeId + "/redis", "/switchboard/" + nodeId);
     RedisOptions options = new RedisOptions().setConnectionString(settings.uri()).setMaxPoolSize(1);
     options.getNetClientOptions().setConnectTimeout(RedisLink.ATTEMPT_TIMEOUT_MS);
     // Outside the prefix, and unique to this instance: the subscriber's proof of life.

@@ -27,9 +27,9 @@ import java.util.List;
 /**
  * Accepts topic messages and gets each to every matching subscriber once, on every node.
  *
- * <p>A publish (node-local {@code switchboard.topics.publish}; a gateway sends several at once as
- * {@link TopicPublications}, each checked on its own) is validated, completed and then
- * published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
+ * <p>A publish (node-local {@code switchboard.topics.publish}: a JSON request, which is validated and
+ * completed here, or {@link TopicPublication}s, which the gateway and the Redis relay validated and
+ * completed where they came in, several at once as {@link TopicPublications}) is published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
  * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
  * node-locally on {@code switchboard.topics.published} for what must happen once per message. A
@@ -77,6 +77,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     TopicPublication.registerCodec(vertx);
     TopicDeliveries.registerCodec(vertx);
     TopicPublications.registerCodecs(vertx);
+    Envelope.registerCodec(vertx);
     eventBus = vertx.eventBus();
     JsonObject conf = config();
     source = "/switchboard/" + conf.getJsonObject("node").getString("id");
@@ -144,21 +145,21 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
       return;
     }
     try {
-      String topicName;
-      Object candidate;
-      boolean jsonRequest = !(message.body() instanceof TopicPublication);
+      Publish how = new Publish(message);
+      TopicEvent accepted;
       if (message.body() instanceof TopicPublication publication) {
-        topicName = publication.topic();
-        candidate = publication.event();
+        accepted = accept(publication.topic(), publication.event(), how);
+        message.reply(accepted.id());
       } else if (message.body() instanceof JsonObject body) {
-        topicName = body.getValue("topic") instanceof String s ? s : null;
-        candidate = body.getValue("event");
+        String topic = TopicName.validate(body.getValue("topic") instanceof String s ? s : null);
+        if (!(body.getValue("event") instanceof JsonObject event)) {
+          throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
+        }
+        accepted = accept(topic, Envelope.of(event, source), how);
+        message.reply(new JsonObject().put("id", accepted.id()).put("topic", accepted.topic()));
       } else {
         throw Problem.badRequest("malformed-request", "expected {\"topic\": name, \"event\": CloudEvent}");
       }
-      Publish how = new Publish(message);
-      TopicEvent accepted = accept(topicName, candidate, how);
-      message.reply(jsonRequest ? new JsonObject().put("id", accepted.id()).put("topic", accepted.topic()) : accepted.id());
       if (how.orderHere) {
         order(accepted); // after the reply: a publisher that also subscribes gets its ack before the message
       }
@@ -168,22 +169,17 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     }
   }
 
-  /** Several publishes in one request: each checked on its own, one reply with every outcome in order. */
+  /** Several publishes in one request, each checked where it came in: one reply with their ids in order. */
   private void publishAll(Message<Object> message, List<TopicPublication> publications) {
     Publish how = new Publish(message);
-    List<Object> outcomes = new ArrayList<>(publications.size());
+    List<Object> ids = new ArrayList<>(publications.size());
     List<TopicEvent> toOrder = new ArrayList<>(publications.size());
     for (TopicPublication publication : publications) {
-      try {
-        TopicEvent accepted = accept(publication.topic(), publication.event(), how);
-        outcomes.add(accepted.id());
-        toOrder.add(accepted);
-      } catch (Problem problem) {
-        rejected.increment();
-        outcomes.add(problem);
-      }
+      TopicEvent accepted = accept(publication.topic(), publication.event(), how);
+      ids.add(accepted.id());
+      toOrder.add(accepted);
     }
-    message.reply(new TopicPublications.Outcomes(outcomes));
+    message.reply(new TopicPublications.Outcomes(ids));
     if (how.orderHere) {
       toOrder.forEach(this::order); // after the reply, as for one publish
     }
@@ -209,19 +205,14 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     }
   }
 
-  /** Validates and completes one message and publishes it; the caller orders it (orderHere) after replying. */
-  private TopicEvent accept(String topicName, Object candidate, Publish how) {
-    String topic = TopicName.validate(topicName);
-    if (!(candidate instanceof JsonObject event)) {
-      throw Problem.invalid("invalid-event", "\"event\" must be a CloudEvent JSON object");
-    }
-    Envelope envelope = Envelope.of(event, source);
+  /** Publishes one validated message; the caller orders it (orderHere) after replying. */
+  private TopicEvent accept(String topic, Envelope envelope, Publish how) {
     TopicEvent accepted = TopicEvent.of(topic, envelope, how.origin);
     if (!how.orderHere) {
       eventBus.publish(FANOUT, accepted, how.scope);
     }
-    // The event bus copies a JSON body for each local consumer anyway: no copy of our own.
-    eventBus.publish(Addresses.topic(topic), envelope.json(), how.scope);
+    // The envelope's codec reads it into JSON for each consumer there is, and only then.
+    eventBus.publish(Addresses.topic(topic), envelope, how.scope);
     if (how.effects) {
       eventBus.publish(Addresses.TOPICS_PUBLISHED, accepted, LOCAL);
     }

@@ -16,10 +16,11 @@ class RedisMessagesTest {
   private static final RedisRelaySettings SETTINGS = RedisRelaySettings.from(new JsonObject()
       .put("redis", new JsonObject().put("uri", "redis://127.0.0.1:6379")
           .put("inbound", new JsonObject().put("max_message_bytes", 256))));
-  private final RedisMessages messages = new RedisMessages(SETTINGS, "node-a", "/switchboard/node-a/redis");
+  private final RedisMessages messages = new RedisMessages(SETTINGS, "node-a", "/switchboard/node-a/redis", "/switchboard/node-a");
 
   private JsonObject in(String payload) {
-    return messages.eventOf(Buffer.buffer(payload));
+    Envelope event = messages.eventOf(Buffer.buffer(payload));
+    return event == null ? null : event.toJson();
   }
 
   @Test
@@ -39,10 +40,22 @@ class RedisMessagesTest {
   }
 
   @Test
-  void aCloudEventEntersAsItIs() {
+  void aCloudEventEntersAsItIsCompleted() {
     JsonObject event = new JsonObject().put("specversion", "1.0").put("id", "e-1").put("source", "urn:x")
         .put("type", "order.created").put("data", new JsonObject().put("n", 1)).put("correlationid", "c-1");
-    assertThat(in(event.encode())).isEqualTo(event);
+    JsonObject entered = in(event.encode());
+    assertThat(entered.getString("time")).isNotBlank();
+    entered.remove("time");
+    assertThat(entered).isEqualTo(event);
+    assertThat(in("{\"specversion\":\"1.0\",\"type\":\"t\"}").getString("source")).isEqualTo("/switchboard/node-a");
+  }
+
+  @Test
+  void anInvalidCloudEventIsRefusedSayingWhy() {
+    assertThatThrownBy(() -> in("{\"specversion\":\"1.0\",\"data\":{}}")).isInstanceOfSatisfying(Problem.class,
+        p -> assertThat(p.status()).isEqualTo(422)).hasMessageContaining("no type");
+    assertThatThrownBy(() -> in("{\"specversion\":\"1.0\",\"type\":\"t\",\"Bad-Name\":1}"))
+        .hasMessageContaining("not a CloudEvents attribute name");
   }
 
   @Test
@@ -81,7 +94,7 @@ class RedisMessagesTest {
 
   @Test
   void bytesThatAreNotUtf8AreBase64() {
-    JsonObject event = messages.eventOf(Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xfe, 0}));
+    JsonObject event = messages.eventOf(Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xfe, 0})).toJson();
     assertThat(event.getString("datacontenttype")).isEqualTo("application/octet-stream");
     assertThat(event.getString("data_base64")).isEqualTo("//4A");
     assertThat(event.containsKey("data")).isFalse();
@@ -101,8 +114,8 @@ class RedisMessagesTest {
     assertThat(messages.eventOf(Buffer.buffer(written))).isNull();
 
     // another hub's relay wrote this one: it enters, marker and all
-    RedisMessages other = new RedisMessages(SETTINGS, "node-b", "/switchboard/node-b/redis");
-    assertThat(other.eventOf(Buffer.buffer(written))).isEqualTo(new JsonObject(written));
+    RedisMessages other = new RedisMessages(SETTINGS, "node-b", "/switchboard/node-b/redis", "/switchboard/node-b");
+    assertThat(other.eventOf(Buffer.buffer(written)).toJson()).isEqualTo(new JsonObject(written));
   }
 
   @Test
