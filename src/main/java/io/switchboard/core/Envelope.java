@@ -95,7 +95,14 @@ public final class Envelope {
    */
   static Envelope ofMembers(Map<String, Object> members, byte[] data, String defaultSource) {
     Checked checked = check(new JsonObject(members), defaultSource);
-    StringBuilder text = new StringBuilder(64 + (data == null ? 0 : data.length) + 32 * members.size());
+    int length = 16 + (data == null ? 0 : data.length) + (checked.base64 == null ? 0 : checked.base64.length());
+    for (int i = 0; i < ORDER.length; i++) {
+      length += checked.attributes[i] == null ? 0 : ORDER[i].length() + checked.attributes[i].length() + 6;
+    }
+    for (Map.Entry<String, Object> extension : checked.extensions.entrySet()) {
+      length += extension.getKey().length() + 6 + (extension.getValue() instanceof String v ? v.length() : 24);
+    }
+    StringBuilder text = new StringBuilder(length); // escapes aside, the size it ends at: no growing
     char separator = '{';
     for (int i = 0; i < ORDER.length; i++) {
       if (checked.attributes[i] != null) {
@@ -114,7 +121,8 @@ public final class Envelope {
       text.append(",\"data_base64\":");
       EnvelopeReader.appendString(text, checked.base64);
     } else if (checked.hasData) {
-      text.append(",\"data\":").append(data == null ? "null" : EnvelopeReader.utf8(data));
+      text.append(",\"data\":");
+      EnvelopeReader.appendUtf8(text, data);
     }
     text.append('}');
     return new Envelope(null, text.toString(), checked.attributes[ID], checked.attributes[TYPE], members);

@@ -1,10 +1,11 @@
 package io.switchboard.core;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,12 @@ import java.util.function.Supplier;
  */
 final class EnvelopeReader {
 
+  /**
+   * JSON as the event bus reads it (comments allowed, Jackson's default limits), parsed from an
+   * array: no input stream over the buffer, and byte offsets for the copy of the data.
+   */
+  private static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
+
   /** A value that is an object or an array, where a context attribute or extension must be a scalar. */
   static final Object NOT_SCALAR = new Object();
 
@@ -47,7 +54,13 @@ final class EnvelopeReader {
       String correlationId) {
     Map<String, Object> members = new LinkedHashMap<>();
     int[] data = null; // [start, end) of the data: an object or an array
-    JsonParser parser = JacksonCodec.createParser(json);
+    byte[] bytes = json.getBytes();
+    JsonParser parser;
+    try {
+      parser = FACTORY.createParser(bytes);
+    } catch (IOException e) {
+      return null;
+    }
     try {
       JsonToken first = parser.nextToken();
       int start = first == null ? 0 : (int) parser.currentTokenLocation().getByteOffset();
@@ -98,7 +111,7 @@ final class EnvelopeReader {
     if (correlationId != null && !members.containsKey("correlationid")) {
       members.put("correlationid", correlationId);
     }
-    byte[] dataBytes = data == null ? null : compact(json, data[0], data[1]);
+    byte[] dataBytes = data == null ? null : compact(bytes, data[0], data[1]);
     if (data != null && dataBytes == null) {
       return null;
     }
@@ -137,11 +150,10 @@ final class EnvelopeReader {
    * The bytes of a JSON value the parser has checked, without the blanks between its tokens; null
    * when it holds a comment (which the parser accepts and this copy would not know to drop).
    */
-  private static byte[] compact(Buffer json, int start, int end) {
-    byte[] bytes = json.getBytes(start, end);
-    int n = 0;
+  private static byte[] compact(byte[] bytes, int start, int end) {
+    int n = start;
     boolean inString = false;
-    for (int i = 0; i < bytes.length; i++) {
+    for (int i = start; i < end; i++) {
       byte b = bytes[i];
       if (inString) {
         bytes[n++] = b;
@@ -159,7 +171,7 @@ final class EnvelopeReader {
         bytes[n++] = b;
       }
     }
-    return n == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, n);
+    return java.util.Arrays.copyOfRange(bytes, start, n);
   }
 
   /** Appends a string as JSON, escaped as the event bus's JSON encoder escapes it. */
@@ -181,7 +193,17 @@ final class EnvelopeReader {
     }
   }
 
-  static String utf8(byte[] bytes) {
-    return new String(bytes, StandardCharsets.UTF_8);
+  /** Appends UTF-8 bytes as text; ASCII, the usual case, without a String in between. */
+  static void appendUtf8(StringBuilder out, byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        out.append(new String(bytes, StandardCharsets.UTF_8));
+        return;
+      }
+    }
+    out.ensureCapacity(out.length() + bytes.length);
+    for (byte b : bytes) {
+      out.append((char) b);
+    }
   }
 }

@@ -167,7 +167,7 @@ class EnvelopeReaderTest {
   @Test
   void aPayloadIsACloudEventOrTheDataOfOne() {
     java.util.function.Supplier<JsonObject> wrap = () -> new JsonObject().put("type", "wrapped").put("datacontenttype", "application/json");
-    String event = "{\"specversion\":\"1.0\",\"type\":\"t\",\"id\":\"r-1\",\"data\":{\"a\":1}}";
+    String event = "{\"specversion\":\"1.0\",\"type\":\"t\",\"id\":\"r-1\",\"time\":\"2030-01-01T00:00:00Z\",\"data\":{\"a\":1}}";
     Envelope read = Envelope.read(Buffer.buffer(event), wrap, SOURCE);
     assertThat(read.encode()).isEqualTo(Envelope.of(new JsonObject(event), SOURCE).encode());
     assertThat(read.attribute("id")).isEqualTo("r-1");
@@ -181,6 +181,33 @@ class EnvelopeReaderTest {
     assertThat(Envelope.read(Buffer.buffer("42"), wrap, SOURCE)).as("a scalar: the caller's to decide").isNull();
     // the tree's way where the reader stands back, with the same checks
     assertThat(Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"data\":\"s\"}"), wrap, SOURCE).data()).isEqualTo("s");
+  }
+
+  /** On the bus an envelope is JSON to each consumer: a JsonObject of its own, read from the envelope's text. */
+  @Test
+  void eachConsumerOnTheBusGetsTheEventsJsonOfItsOwn() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Envelope.registerCodec(vertx);
+      Envelope.registerCodec(vertx); // every verticle of a node may call it
+      Envelope event = Envelope.fromHttp(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"data\":{\"n\":1}}"), headers(), SOURCE);
+      java.util.concurrent.BlockingQueue<JsonObject> received = new java.util.concurrent.LinkedBlockingQueue<>();
+      for (int i = 0; i < 2; i++) {
+        vertx.eventBus().<JsonObject>localConsumer("t.x", m -> {
+          received.add(m.body());
+          m.body().put("touched", true); // a consumer's own copy
+        }).completion().await(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      vertx.eventBus().publish("t.x", event);
+      JsonObject first = received.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      JsonObject second = received.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(first).isNotSameAs(second);
+      assertThat(first.getJsonObject("data")).isEqualTo(new JsonObject().put("n", 1));
+      assertThat(first.getString("id")).isEqualTo(event.id()).isEqualTo(second.getString("id"));
+      assertThat(new JsonObject(event.encode()).containsKey("touched")).isFalse();
+    } finally {
+      vertx.close().await(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   /** Random events, well and badly formed, spaced out at random: both ways agree on every one. */
