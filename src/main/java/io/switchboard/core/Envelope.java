@@ -42,10 +42,14 @@ public final class Envelope {
   private static final int TYPE = 3;
   private static final int TIME = 5;
 
-  /** The last completed {@code time}, reused within its millisecond (formatting one cost more than the rest of the check). */
-  private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
+  /**
+   * The last completed {@code time}, reused within its millisecond, and its second formatted without
+   * the zone: within a second only the milliseconds are written (formatting a whole timestamp each
+   * millisecond cost more than the rest of the check).
+   */
+  private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "", Long.MIN_VALUE, "");
 
-  private record Stamp(long millis, String text) {}
+  private record Stamp(long second, String secondText, long millis, String text) {}
 
   /** The event as JSON: given when built from a tree, read from {@link #encoded} when first asked for. */
   private volatile JsonObject json;
@@ -187,13 +191,25 @@ public final class Envelope {
 
   /** Now, as RFC 3339 in UTC to the millisecond (what {@code Instant.toString} writes for it). */
   static String nowMillis() {
-    long now = System.currentTimeMillis();
+    return millisText(System.currentTimeMillis());
+  }
+
+  static String millisText(long millis) {
     Stamp stamp = lastStamp;
-    if (stamp.millis() != now) {
-      stamp = new Stamp(now, Instant.ofEpochMilli(now).toString());
-      lastStamp = stamp;
+    if (stamp.millis() == millis) {
+      return stamp.text();
     }
-    return stamp.text();
+    long second = Math.floorDiv(millis, 1000);
+    String secondText = stamp.secondText();
+    if (stamp.second() != second) {
+      String whole = Instant.ofEpochSecond(second).toString();
+      secondText = whole.substring(0, whole.length() - 1);
+    }
+    int ms = (int) Math.floorMod(millis, 1000);
+    String text = ms == 0 ? secondText + "Z"
+        : secondText.concat(new String(new char[] {'.', (char) ('0' + ms / 100), (char) ('0' + ms / 10 % 10), (char) ('0' + ms % 10), 'Z'}));
+    lastStamp = new Stamp(second, secondText, millis, text);
+    return text;
   }
 
   /**

@@ -182,4 +182,18 @@ class EnvelopeTest {
     assertThat(time).isEqualTo(java.time.Instant.ofEpochMilli(at).toString());
     assertThat(Envelope.nowMillis()).endsWith("Z");
   }
+
+  @Test
+  void completedTimesAreWrittenAsInstantWritesThem() {
+    java.util.Random random = new java.util.Random(7);
+    long[] edges = {0, 1, 999, 1000, 1001, -1, -1000, 951782400000L, 4102444799999L, 1733600000000L, 1733600000010L, 1733600000100L};
+    for (long millis : edges) {
+      assertThat(Envelope.millisText(millis)).isEqualTo(java.time.Instant.ofEpochMilli(millis).toString());
+    }
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 100_000; i++) {
+      long millis = i % 2 == 0 ? now + i : random.nextLong(-4_000_000_000_000L, 8_000_000_000_000L);
+      assertThat(Envelope.millisText(millis)).isEqualTo(java.time.Instant.ofEpochMilli(millis).toString());
+    }
+  }
 }
