@@ -125,8 +125,7 @@ public final class Envelope {
       text.append(",\"data_base64\":");
       EnvelopeReader.appendString(text, checked.base64);
     } else if (checked.hasData) {
-      text.append(",\"data\":");
-      EnvelopeReader.appendUtf8(text, data);
+      text.append(",\"data\":").append(EnvelopeReader.utf8(data));
     }
     text.append('}');
     return new Envelope(null, text.toString(), checked.attributes[ID], checked.attributes[TYPE], members);
@@ -165,12 +164,17 @@ public final class Envelope {
     }
     // The wire shows the context attributes in the specification's order, then extensions, then data.
     Map<String, Object> extensions = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> attribute : candidate) {
+    // Over the map itself: JsonObject's iterator wraps each value in a new entry (a tenth of reading an event).
+    for (Map.Entry<String, Object> attribute : candidate.getMap().entrySet()) {
       String name = attribute.getKey();
-      if (attribute.getValue() == null || isContextAttribute(name) || "data".equals(name) || "data_base64".equals(name)) {
+      Object value = attribute.getValue();
+      if (value == null || isContextAttribute(name) || "data".equals(name) || "data_base64".equals(name)) {
         continue;
       }
-      extensions.put(name, requireExtension(name, attribute.getValue()));
+      if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+        value = candidate.getValue(name); // as JsonObject reads it (an Instant put from Java is its text)
+      }
+      extensions.put(name, requireExtension(name, value));
     }
     boolean hasData = candidate.containsKey("data");
     Object base64 = candidate.getValue("data_base64");
@@ -309,10 +313,9 @@ public final class Envelope {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.toLowerCase(Locale.ROOT);
-    int semicolon = type.indexOf(';');
-    String base = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
-    return base.equals("application/json") || base.endsWith("+json");
+    int semicolon = contentType.indexOf(';');
+    String base = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+    return base.equalsIgnoreCase("application/json") || base.regionMatches(true, base.length() - 5, "+json", 0, 5);
   }
 
   private static String requireString(String name, Object value) {
@@ -331,7 +334,8 @@ public final class Envelope {
     }
     for (int i = 0; i < s.length(); i++) {
       // Control characters would let an attribute break out of an SSE line or an HTTP header.
-      if (Character.isISOControl(s.charAt(i))) {
+      char c = s.charAt(i);
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) { // Character.isISOControl
         throw Problem.invalid("invalid-event", "attribute " + name + " contains a control character at position " + i);
       }
     }

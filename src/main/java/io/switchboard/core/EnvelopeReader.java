@@ -177,8 +177,22 @@ final class EnvelopeReader {
   /** Appends a string as JSON, escaped as the event bus's JSON encoder escapes it. */
   static void appendString(StringBuilder out, String s) {
     out.append('"');
-    JsonStringEncoder.getInstance().quoteAsString(s, out);
+    if (needsEscape(s)) {
+      JsonStringEncoder.getInstance().quoteAsString(s, out);
+    } else {
+      out.append(s);
+    }
     out.append('"');
+  }
+
+  private static boolean needsEscape(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Appends an extension's number or boolean as the event bus's JSON encoder writes it. */
@@ -193,17 +207,7 @@ final class EnvelopeReader {
     }
   }
 
-  /** Appends UTF-8 bytes as text; ASCII, the usual case, without a String in between. */
-  static void appendUtf8(StringBuilder out, byte[] bytes) {
-    for (byte b : bytes) {
-      if (b < 0) {
-        out.append(new String(bytes, StandardCharsets.UTF_8));
-        return;
-      }
-    }
-    out.ensureCapacity(out.length() + bytes.length);
-    for (byte b : bytes) {
-      out.append((char) b);
-    }
+  static String utf8(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8); // ASCII, the usual case, is one array copy
   }
 }
