@@ -56,7 +56,7 @@ public final class Envelope {
   private volatile String encoded;
   private final String id;
   private final String type;
-  /** Read from bytes: the members as read (for {@link #attribute}), else null. */
+  /** Read from bytes: the members as read (for {@link #extension}), else null. */
   private final Map<String, Object> members;
 
   private Envelope(JsonObject json, String encoded, String id, String type, Map<String, Object> members) {
@@ -470,8 +470,11 @@ public final class Envelope {
     return json().getValue("data");
   }
 
-  /** An attribute's value as the publisher gave it (extensions included), or null. */
-  public Object attribute(String name) {
+  /** An extension attribute's value (a String, Number or Boolean), or null. */
+  public Object extension(String name) {
+    if (isContextAttribute(name) || "data".equals(name) || "data_base64".equals(name)) {
+      return null;
+    }
     return members != null ? members.get(name) : json().getValue(name);
   }
 

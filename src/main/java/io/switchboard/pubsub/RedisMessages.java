@@ -89,7 +89,7 @@ final class RedisMessages {
     if (first == '{' || first == '[') {
       Envelope event = Envelope.read(payload, () -> wrap("application/json"), defaultSource);
       if (event != null) {
-        return relayId.equals(event.attribute(RELAY_ATTRIBUTE)) ? null : event;
+        return relayId.equals(event.extension(RELAY_ATTRIBUTE)) ? null : event;
       }
     }
     Object json = looksLikeJson(first) ? (ascii ? parse(payload) : parse(text)) : NOT_JSON;

@@ -154,6 +154,15 @@ class EnvelopeReaderTest {
   }
 
   @Test
+  void jsonInUtf16IsReadAsTheTreeReadsIt() {
+    String body = "{\"specversion\":\"1.0\",\"type\":\"t\",\"time\":\"2030-01-01T00:00:00Z\",\"id\":\"u\",\"data\":{\"é\":[1, 2]}}";
+    for (java.nio.charset.Charset charset : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, StandardCharsets.UTF_16)) {
+      same(Buffer.buffer(body.getBytes(charset)), headers());
+      same(Buffer.buffer("[1, {\"a\": \"é\"}]".getBytes(charset)), headers("ce-type", "t"));
+    }
+  }
+
+  @Test
   void bytesThatAreNotUtf8AreRefusedAsTheTreeRefusesThem() {
     byte[] head = "{\"specversion\":\"1.0\",\"type\":\"t\",\"data\":{\"s\":\"".getBytes(StandardCharsets.US_ASCII);
     byte[] tail = "\"}}".getBytes(StandardCharsets.US_ASCII);
@@ -170,7 +179,11 @@ class EnvelopeReaderTest {
     String event = "{\"specversion\":\"1.0\",\"type\":\"t\",\"id\":\"r-1\",\"time\":\"2030-01-01T00:00:00Z\",\"data\":{\"a\":1}}";
     Envelope read = Envelope.read(Buffer.buffer(event), wrap, SOURCE);
     assertThat(read.encode()).isEqualTo(Envelope.of(new JsonObject(event), SOURCE).encode());
-    assertThat(read.attribute("id")).isEqualTo("r-1");
+    assertThat(read.id()).isEqualTo("r-1");
+    Envelope marked = Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"mark\":\"m-1\",\"n\":2}"), wrap, SOURCE);
+    assertThat(marked.extension("mark")).isEqualTo("m-1").isEqualTo(Envelope.of(marked.toJson(), SOURCE).extension("mark"));
+    assertThat(marked.extension("n")).isEqualTo(2);
+    assertThat(marked.extension("type")).as("not an extension").isNull();
     for (String other : List.of("{\"type\": \"t\"}", " [1, {\"b\": 2}] ")) {
       Envelope wrapped = Envelope.read(Buffer.buffer(other), wrap, SOURCE);
       assertThat(wrapped.type()).isEqualTo("wrapped");
