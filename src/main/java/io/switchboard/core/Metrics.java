@@ -1,5 +1,6 @@
 package io.switchboard.core;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -19,6 +20,15 @@ public final class Metrics {
   public static MeterRegistry registry() {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     return registry != null ? registry : new CompositeMeterRegistry();
+  }
+
+  /**
+   * {@code switchboard.topics.rejected}: topic publishes refused as invalid events (422), wherever the
+   * event was checked: by the router (JSON requests), a gateway (REST) or the Redis relay.
+   */
+  public static Counter topicsRejected() {
+    return Counter.builder("switchboard.topics.rejected").description("Topic publishes refused as invalid")
+        .register(registry());
   }
 
   /**

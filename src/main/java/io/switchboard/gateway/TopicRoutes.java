@@ -1,7 +1,9 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
+import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Envelope;
+import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
@@ -39,6 +41,7 @@ final class TopicRoutes {
 
   private final Security security;
   private final TopicPublisher publisher;
+  private final Counter rejected = Metrics.topicsRejected();
 
   TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
@@ -68,7 +71,15 @@ final class TopicRoutes {
     principal.requirePublish(topic);
     security.rates().acquire(principal);
     // Envelope's check, the same for every publisher, here on this instance's loop rather than the router's.
-    Envelope event = Envelope.fromHttp(ctx.body().buffer(), ctx.request().headers(), source);
+    Envelope event;
+    try {
+      event = Envelope.fromHttp(ctx.body().buffer(), ctx.request().headers(), source);
+    } catch (Problem refused) {
+      if (refused.status() == 422) {
+        rejected.increment();
+      }
+      throw refused;
+    }
     publisher.publish(new TopicPublication(topic, event))
         .onSuccess(id -> ctx.response().setStatusCode(202)
             .putHeader(HttpHeaders.CONTENT_TYPE, JSON)

@@ -29,7 +29,8 @@ import java.util.List;
  *
  * <p>A publish (node-local {@code switchboard.topics.publish}: a JSON request, which is validated and
  * completed here, or {@link TopicPublication}s, which the gateway and the Redis relay validated and
- * completed where they came in, several at once as {@link TopicPublications}) is published three ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
+ * completed where they came in, several at once as {@link TopicPublications}) is published three
+ * ways: cluster-wide on {@code switchboard.topic.{topic}} for exact listeners
  * (verticles, SockJS clients); cluster-wide to each node's sequencer, which orders it, keeps it in
  * the node's history and hands it to the local gateways on {@code switchboard.topics.deliver}; and
  * node-locally on {@code switchboard.topics.published} for what must happen once per message. A
@@ -84,8 +85,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     instanceId = deploymentID() + "/" + System.identityHashCode(this);
     published = Counter.builder("switchboard.topics.published").description("Topic messages accepted on this node")
         .register(Metrics.registry());
-    rejected = Counter.builder("switchboard.topics.rejected").description("Topic publishes refused as invalid")
-        .register(Metrics.registry());
+    rejected = Metrics.topicsRejected();
 
     List<Future<?>> registrations = new ArrayList<>();
     registrations.add(eventBus.localConsumer(Addresses.TOPICS_PUBLISH, this::publish).completion());

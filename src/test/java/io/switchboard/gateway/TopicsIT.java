@@ -233,10 +233,18 @@ class TopicsIT {
     }
   }
 
+  private double rejected() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^switchboard_topics_rejected_total (\\S+)$")
+        .matcher(Http.get(hub.uri("/metrics")).body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
   @Test
   void errorsAreProblemJson() {
     assertProblem(publish("orders.created", "{\"order\":", "ce-type", "t"), 400, "malformed-json", "not valid JSON");
+    double rejectedBefore = rejected();
     assertProblem(publish("orders.created", "{\"order\":1}"), 422, "missing-type", "no type");
+    assertThat(rejected()).as("an invalid event counts as a refused publish").isEqualTo(rejectedBefore + 1);
     assertProblem(publish("orders..created", "{}", "ce-type", "t"), 400, "invalid-topic", "empty segment at position 7");
     assertProblem(publish("orders.*", "{}", "ce-type", "t"), 400, "invalid-topic", "character '*'");
     assertProblem(publish("orders.big", "[\"" + "x".repeat(20_000) + "\"]", "ce-type", "t"), 413, "too-large", "limit");

@@ -161,6 +161,7 @@ class RedisRelayIT {
   @Test
   void channelsThatAreNotTopicNamesAndInvalidEventsAreRejectedAndCounted() throws Exception {
     double before = metric("switchboard_redis_rejected_total");
+    double invalidBefore = metric("switchboard_topics_rejected_total");
     try (SseClient sse = stream("in.valid")) {
       RedisCli.publish(prefix + "in bad", "x");
       RedisCli.publish(prefix + "in..bad", "x");
@@ -170,6 +171,7 @@ class RedisRelayIT {
 
       assertThat(datas(sse.until(e -> e.data().contains("fine"), WAIT))).containsExactly("fine");
       awaitMetric("switchboard_redis_rejected_total", before + 4);
+      awaitMetric("switchboard_topics_rejected_total", invalidBefore + 1); // the invalid CloudEvent, as any publish's
     }
   }
 
@@ -180,7 +182,7 @@ class RedisRelayIT {
       List<String> payloads = new ArrayList<>();
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
-        // One request to the router for the read: the twenty-first, a CloudEvent without a type, is refused alone
+        // The twenty-first, a CloudEvent without a type, is refused alone; the rest go on in one request
         payloads.add(i == 20 ? "{\"specversion\":\"1.0\",\"data\":20}" : "burst-" + i);
         if (i != 20) {
           expected.add("burst-" + i);
