@@ -37,7 +37,7 @@ final class EnvelopeReader {
   private static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
 
   /** A value that is an object or an array, where a context attribute or extension must be a scalar. */
-  static final Object NOT_SCALAR = new Object();
+  private static final Object NOT_SCALAR = new Object();
 
   private EnvelopeReader() {
   }

@@ -77,15 +77,13 @@ public final class TopicPublisher {
           });
       return;
     }
-    eventBus.<TopicPublications.Outcomes>request(Addresses.TOPICS_PUBLISH, new TopicPublications(batch), options)
+    eventBus.<TopicPublications.Accepted>request(Addresses.TOPICS_PUBLISH, new TopicPublications(batch), options)
         .onComplete(reply -> {
           for (int i = 0; i < waiting.size(); i++) {
             if (reply.failed()) {
               waiting.get(i).fail(reply.cause());
-            } else if (reply.result().body().outcomes().get(i) instanceof String id) {
-              waiting.get(i).complete(id);
             } else {
-              waiting.get(i).fail((Throwable) reply.result().body().outcomes().get(i));
+              waiting.get(i).complete(reply.result().body().ids().get(i));
             }
           }
         });

@@ -172,14 +172,14 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
   /** Several publishes in one request, each checked where it came in: one reply with their ids in order. */
   private void publishAll(Message<Object> message, List<TopicPublication> publications) {
     Publish how = new Publish(message);
-    List<Object> ids = new ArrayList<>(publications.size());
+    List<String> ids = new ArrayList<>(publications.size());
     List<TopicEvent> toOrder = new ArrayList<>(publications.size());
     for (TopicPublication publication : publications) {
       TopicEvent accepted = accept(publication.topic(), publication.event(), how);
       ids.add(accepted.id());
       toOrder.add(accepted);
     }
-    message.reply(new TopicPublications.Outcomes(ids));
+    message.reply(new TopicPublications.Accepted(ids));
     if (how.orderHere) {
       toOrder.forEach(this::order); // after the reply, as for one publish
     }
