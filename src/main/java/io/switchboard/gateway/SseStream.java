@@ -1,11 +1,14 @@
 package io.switchboard.gateway;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicPattern;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -32,8 +35,9 @@ final class SseStream implements Subscriber {
   private final Settings settings;
   private final Outbox<Buffer> outbox;
   private final Context context;
+  /** This turn's lone frame so far, or its frames copied into one chunk. */
   private Buffer pending;
-  private boolean pendingIsCopy;
+  private ByteBuf chunk;
   private ArrayDeque<TopicEvent> held;
   private boolean closed;
   private long deliveredUpTo;
@@ -78,41 +82,61 @@ final class SseStream implements Subscriber {
 
   /**
    * Adds a frame to this turn's chunk; the first frame of a turn schedules its write. A lone frame
-   * is written as it is (frames are shared between connections: copied, never appended to).
+   * is written as it is (frames are shared between connections: copied, never appended to); more
+   * are copied into pooled direct memory, which the socket writes as it is: a heap chunk grew as
+   * frames came and was then copied once more into direct memory by the socket's write.
    */
   private void coalesce(Buffer frame) {
     if (context == null) {
       writeNow(frame);
       return;
     }
-    if (pending == null) {
+    if (pending == null && chunk == null) {
       pending = frame;
-      pendingIsCopy = false;
       context.runOnContext(v -> flushPending());
       return;
     }
-    if (!pendingIsCopy) {
-      pending = Buffer.buffer(Math.min(COALESCE_BYTES, 4 * (pending.length() + frame.length()))).appendBuffer(pending);
-      pendingIsCopy = true;
+    if (chunk == null) {
+      chunk = ByteBufAllocator.DEFAULT.directBuffer(COALESCE_BYTES);
+      chunk.writeBytes(((BufferInternal) pending).getByteBuf());
+      pending = null;
     }
-    pending.appendBuffer(frame);
-    if (pending.length() >= COALESCE_BYTES) {
+    chunk.writeBytes(((BufferInternal) frame).getByteBuf());
+    if (chunk.readableBytes() >= COALESCE_BYTES) {
       flushPending();
     }
   }
 
   private void flushPending() {
-    Buffer chunk = pending;
+    Buffer lone = pending;
+    ByteBuf frames = chunk;
     pending = null;
-    if (chunk != null && chunk.length() > 0 && !closed) {
-      writeNow(chunk);
+    chunk = null;
+    if (frames != null) {
+      writeOwned(frames);
+    } else if (lone != null && !closed) {
+      writeNow(lone);
     }
   }
 
-  private void writeNow(Buffer chunk) {
+  private void writeNow(Buffer frame) {
     try {
-      response.write(chunk);
+      response.write(frame);
     } catch (IllegalStateException responseClosed) {
+      closed = true;
+    }
+  }
+
+  /** Vert.x writes a buffer it did not make without releasing it: the chunk goes back to the pool once written (or failed). */
+  private void writeOwned(ByteBuf frames) {
+    if (closed) {
+      frames.release();
+      return;
+    }
+    try {
+      response.write(BufferInternal.buffer(frames)).onComplete(written -> frames.release());
+    } catch (IllegalStateException responseClosed) {
+      frames.release();
       closed = true;
     }
   }

@@ -178,6 +178,63 @@ class TopicsIT {
     }
   }
 
+  /**
+   * A burst larger than many chunks reaches each stream byte for byte and in order, and every chunk
+   * the streams coalesced in pooled memory went back to the pool (Netty's leak detector, tracking
+   * every buffer for the test, names any that was dropped unreleased).
+   */
+  @Test
+  void aBurstReachesEveryStreamWholeAndInOrderAndItsChunksGoBackToThePool() throws Exception {
+    ch.qos.logback.classic.Logger leaks = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.netty.util.ResourceLeakDetector.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> reported = new ch.qos.logback.core.read.ListAppender<>();
+    reported.start();
+    leaks.addAppender(reported);
+    io.netty.util.ResourceLeakDetector.Level level = io.netty.util.ResourceLeakDetector.getLevel();
+    io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.PARANOID);
+    List<SseClient> streams = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        streams.add(stream("burst.*"));
+      }
+      int count = 2_000;
+      String padding = "é\\\"x".repeat(40); // multi-byte and escaped text, so a chunk boundary may fall anywhere
+      java.util.concurrent.CompletableFuture<Void> published = new java.util.concurrent.CompletableFuture<>();
+      hub.vertx.getOrCreateContext().runOnContext(v -> {
+        TopicPublisher publisher = new TopicPublisher(hub.vertx, new io.vertx.core.eventbus.DeliveryOptions());
+        List<io.vertx.core.Future<String>> outcomes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          io.switchboard.core.Envelope event = io.switchboard.core.Envelope.of(new JsonObject().put("type", "burst.test")
+              .put("data", new JsonObject().put("n", i).put("text", padding)), "/test");
+          outcomes.add(publisher.publish(new io.switchboard.core.TopicPublication("burst.m" + (i % 2), event)));
+        }
+        io.vertx.core.Future.join(outcomes).onComplete(done -> published.complete(null));
+      });
+      published.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      for (SseClient sse : streams) {
+        List<SseClient.Event> events = sse.until(e -> e.data().contains("\"n\":" + (count - 1) + ","), WAIT);
+        assertThat(events).hasSize(count);
+        for (int i = 0; i < count; i++) {
+          JsonObject data = new JsonObject(events.get(i).data()).getJsonObject("data");
+          assertThat(data.getInteger("n")).isEqualTo(i);
+          assertThat(data.getString("text")).isEqualTo(padding);
+        }
+      }
+      // Leaks are reported when a later allocation finds a tracked buffer collected unreleased.
+      for (int round = 0; round < 5 && reported.list.isEmpty(); round++) {
+        System.gc();
+        for (int i = 0; i < 100; i++) {
+          io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16).release();
+        }
+      }
+      assertThat(reported.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .noneMatch(message -> message.contains("LEAK"));
+    } finally {
+      streams.forEach(SseClient::close);
+      io.netty.util.ResourceLeakDetector.setLevel(level);
+      leaks.detachAppender(reported);
+    }
+  }
+
   /** The node's sequencer has its event loop to itself: no gateway instance's HTTP work runs before a publish on it. */
   @Test
   void theTopicRouterSharesItsEventLoopWithNoGatewayInstance() {
