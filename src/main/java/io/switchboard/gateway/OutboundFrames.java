@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.switchboard.core.TopicEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 final class OutboundFrames {
 
   private final TopicEvent event;
+  private byte[] envelopeBytes;
   private Buffer sse;
   private Buffer websocket;
   private ByteBuf websocketWire;
@@ -49,13 +51,24 @@ final class OutboundFrames {
   /** {@code id: cursor / event: type / data: envelope}; the envelope is one line of JSON. */
   Buffer sse() {
     if (sse == null) {
-      sse = Buffer.buffer(event.event().length() + event.type().length() + 48)
-          .appendString("id: ").appendString(event.cursor())
-          .appendString("\nevent: ").appendString(event.type())
-          .appendString("\ndata: ").appendString(event.event())
-          .appendString("\n\n");
+      byte[] head = ("id: " + event.cursor() + "\nevent: " + event.type() + "\ndata: ").getBytes(StandardCharsets.UTF_8);
+      byte[] envelope = envelopeBytes();
+      byte[] text = new byte[head.length + envelope.length + 2];
+      System.arraycopy(head, 0, text, 0, head.length);
+      System.arraycopy(envelope, 0, text, head.length, envelope.length);
+      text[text.length - 2] = '\n';
+      text[text.length - 1] = '\n';
+      sse = BufferInternal.buffer(Unpooled.wrappedBuffer(text));
     }
     return sse;
+  }
+
+  /** The envelope's UTF-8 bytes, encoded once for every transport that carries it. */
+  private byte[] envelopeBytes() {
+    if (envelopeBytes == null) {
+      envelopeBytes = event.event().getBytes(StandardCharsets.UTF_8);
+    }
+    return envelopeBytes;
   }
 
   /**
@@ -64,7 +77,7 @@ final class OutboundFrames {
    */
   Buffer websocket() {
     if (websocket == null) {
-      websocket = SharedFrame.of(websocketText(event)); // compressed at most once, for sockets with permessage-deflate
+      websocket = SharedFrame.of(websocketText(event, envelopeBytes())); // compressed at most once, for sockets with permessage-deflate
     }
     return websocket;
   }
@@ -74,8 +87,7 @@ final class OutboundFrames {
    * copied once (appending to a growing buffer and then copying it out cost a second copy of every
    * message, 11 MB in a 23 s fan-out window). Topic names and cursors are ASCII.
    */
-  static byte[] websocketText(TopicEvent event) {
-    byte[] envelope = event.event().getBytes(StandardCharsets.UTF_8);
+  static byte[] websocketText(TopicEvent event, byte[] envelope) {
     String head = event.cursor() == null
         ? "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"event\":"
         : "{\"type\":\"event\",\"topic\":\"" + event.topic() + "\",\"cursor\":\"" + event.cursor() + "\",\"event\":";
