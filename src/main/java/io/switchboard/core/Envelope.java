@@ -67,6 +67,11 @@ public final class Envelope {
     this.members = members;
   }
 
+  /** The {@code source} of events this node completes: {@code /switchboard/{node.id}} of the configuration. */
+  public static String nodeSource(JsonObject conf) {
+    return "/switchboard/" + conf.getJsonObject("node").getString("id");
+  }
+
   /**
    * Validates a structured-mode event and fills what a publisher may leave out.
    *

@@ -1,5 +1,6 @@
 package io.switchboard.eventstore;
 
+import io.switchboard.core.Envelope;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.db.Database;
@@ -120,7 +121,7 @@ public final class EventStoreVerticle extends VerticleBase implements Configured
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture("configuration: " + e.getMessage());
     }
-    source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    source = Envelope.nodeSource(conf);
     appendedEvents = Counter.builder("switchboard.eventstore.appended").description("Events appended")
         .register(Metrics.registry());
     conflicts = Counter.builder("switchboard.eventstore.conflicts").description("Appends refused with 409")

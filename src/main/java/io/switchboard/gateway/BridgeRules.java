@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
 import io.switchboard.core.Envelope;
+import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicName;
 import io.switchboard.gateway.security.AccessPolicy;
@@ -44,7 +45,7 @@ final class BridgeRules {
     this.conf = conf.getJsonObject("bridge", new JsonObject());
     compile(this.conf.getJsonArray("inbound", new JsonArray()), inboundRules);
     compile(this.conf.getJsonArray("outbound", new JsonArray()), outboundRules);
-    this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    this.source = Envelope.nodeSource(conf);
     this.defaultType = conf.getJsonObject("topics", new JsonObject()).getString("default_type", "switchboard.message");
   }
 
@@ -116,7 +117,14 @@ final class BridgeRules {
         TopicName.validate(address.substring(Addresses.TOPIC_PREFIX.length()));
         rates.acquire(principal);
         JsonObject candidate = candidate(raw.getValue("body"), raw.getJsonObject("headers"));
-        Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
+        try {
+          Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
+        } catch (Problem invalid) {
+          if (invalid.status() == 422) {
+            Metrics.topicsRejected().increment(); // as for a refused publish on any other way in
+          }
+          throw invalid;
+        }
         // The bridge publishes it as it is; TopicIngress takes it off the bus before delivery and
         // hands it to the router. The marker is set here, after the checks, whatever the client sent.
         raw.put("body", candidate);

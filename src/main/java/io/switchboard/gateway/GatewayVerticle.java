@@ -1,5 +1,6 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.Envelope;
 import io.switchboard.core.ConfigSchema;
 import io.switchboard.core.Configured;
 import io.switchboard.core.Addresses;
@@ -100,11 +101,11 @@ public final class GatewayVerticle extends VerticleBase implements Listening, Co
     topics = new TopicRoutes(vertx, conf, subscriptions, security);
     webSockets = new WebSocketRoutes(vertx, conf, subscriptions, security);
     watches = new TopicWatches(vertx, subscriptions,
-        new GapNotices("/switchboard/" + conf.getJsonObject("node", new JsonObject()).getString("id")));
+        new GapNotices(Envelope.nodeSource(conf)));
     JsonObject tls = conf.getJsonObject("tls", new JsonObject());
     boolean secure = tls.getString("cert_path") != null;
 
-    ingress = new TopicIngress(vertx);
+    ingress = new TopicIngress(vertx, Envelope.nodeSource(conf));
     ingress.install();
     router = Router.router(vertx);
     if (secure) {

@@ -1,6 +1,7 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.ConfigSchema;
+import io.switchboard.core.Envelope;
 import io.switchboard.core.Configured;
 import io.switchboard.core.Listening;
 import io.switchboard.core.Problem;
@@ -58,7 +59,7 @@ public final class TcpBridgeVerticle extends VerticleBase implements Listening, 
     rules = new BridgeRules(conf);
     groups = new GroupBridge(vertx);
     metrics = new ConnectionMetrics(vertx, "tcp");
-    ingress = new TopicIngress(vertx);
+    ingress = new TopicIngress(vertx, Envelope.nodeSource(conf));
     ingress.install();
     limits = new TcpBridgeSession.Limits(tcp.getInteger("max_frame_bytes", 1024 * 1024),
         bridge.getInteger("max_handlers_per_socket", 1000), bridge.getLong("reply_timeout_ms", 30_000L));

@@ -1,6 +1,9 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Problem;
+import io.switchboard.core.TopicPublication;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
@@ -18,9 +21,11 @@ final class TopicIngress implements Handler<DeliveryContext<Object>> {
   static final String MARKER = "switchboard-bridge-publish";
 
   private final Vertx vertx;
+  private final String source;
 
-  TopicIngress(Vertx vertx) {
+  TopicIngress(Vertx vertx, String source) {
     this.vertx = vertx;
+    this.source = source;
   }
 
   void install() {
@@ -44,8 +49,14 @@ final class TopicIngress implements Handler<DeliveryContext<Object>> {
       context.next();
       return;
     }
-    String topic = address.substring(Addresses.TOPIC_PREFIX.length());
-    vertx.eventBus().request(Addresses.TOPICS_PUBLISH, new JsonObject().put("topic", topic).put("event", event),
-        new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, transport));
+    // The bridge hook checked the topic and the event; completed here, on the sender's loop, the
+    // router orders them as they are (a publish on the bridge has no answer to carry a refusal).
+    TopicPublication publication;
+    try {
+      publication = new TopicPublication(address.substring(Addresses.TOPIC_PREFIX.length()), Envelope.of(event, source));
+    } catch (Problem refused) {
+      return; // not after the hook's own check of the same event (which counted it), but never a publish unchecked
+    }
+    vertx.eventBus().request(Addresses.TOPICS_PUBLISH, publication, new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, transport));
   }
 }

@@ -48,7 +48,7 @@ final class TopicRoutes {
     this.publisher = new TopicPublisher(vertx, FROM_HTTP);
     this.security = security;
     this.subscriptions = subscriptions;
-    this.source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    this.source = Envelope.nodeSource(conf);
     JsonObject sse = conf.getJsonObject("sse", new JsonObject());
     this.sseSettings = new SseStream.Settings(
         sse.getLong("retry_ms", 3000L),

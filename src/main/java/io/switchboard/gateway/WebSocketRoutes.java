@@ -1,9 +1,13 @@
 package io.switchboard.gateway;
 
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Addresses;
 import io.switchboard.core.Problem;
+import io.switchboard.core.TopicPublisher;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Security;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -36,7 +40,8 @@ final class WebSocketRoutes {
     WsSettings settings = WsSettings.from(conf);
     this.context = new WsContext(vertx, settings, subscriptions, new Rooms(vertx),
         new Presence(vertx, settings.presenceTtlMs()), new ConnectionMetrics(vertx, "websocket"), security.rates(),
-        new LocalClients(settings.presenceTtlMs()), new GroupClient(vertx));
+        new LocalClients(settings.presenceTtlMs()), new GroupClient(vertx), Envelope.nodeSource(conf),
+        new TopicPublisher(vertx, new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "websocket")));
     this.broadcast = vertx.eventBus().consumer(RealtimeAddresses.BROADCAST, m -> {
       io.vertx.core.buffer.Buffer frame = SharedFrame.of(m.body().getJsonObject("frame").toBuffer()); // once for all sockets
       connections.forEach(c -> c.sendFrame(frame));

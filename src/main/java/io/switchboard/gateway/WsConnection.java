@@ -1,10 +1,13 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
+import io.switchboard.core.Envelope;
+import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicName;
 import io.switchboard.core.TopicPattern;
+import io.switchboard.core.TopicPublication;
 import io.switchboard.gateway.security.Principal;
 import io.switchboard.gateway.security.Scope;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
@@ -448,10 +450,18 @@ final class WsConnection implements Subscriber {
       String type = frame.getValue("event_type") instanceof String s ? s : context.settings().defaultEventType();
       event = new JsonObject().put("type", type).put("data", frame.getValue("data"));
     }
-    return context.vertx().eventBus().<JsonObject>request(Addresses.TOPICS_PUBLISH,
-            new JsonObject().put("topic", topic).put("event", event),
-            new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, "websocket"))
-        .onSuccess(reply -> sendFrame(withRef(new JsonObject().put("type", "published").mergeIn(reply.body()), ref)))
+    // Checked here, on this instance's loop, as a REST publish is: the router orders what it is given.
+    Envelope checked;
+    try {
+      checked = Envelope.of(event, context.source());
+    } catch (Problem refused) {
+      if (refused.status() == 422) {
+        Metrics.topicsRejected().increment();
+      }
+      throw refused;
+    }
+    return context.publisher().publish(new TopicPublication(topic, checked))
+        .onSuccess(id -> sendFrame(withRef(new JsonObject().put("type", "published").put("id", id).put("topic", topic), ref)))
         .onFailure(e -> {
           Problem problem = Problem.from(e, Addresses.TOPICS_PUBLISH);
           error(ref, problem.code(), problem.detail());

@@ -81,7 +81,7 @@ public final class TopicRouterVerticle extends VerticleBase implements Configure
     Envelope.registerCodec(vertx);
     eventBus = vertx.eventBus();
     JsonObject conf = config();
-    source = "/switchboard/" + conf.getJsonObject("node").getString("id");
+    source = Envelope.nodeSource(conf);
     instanceId = deploymentID() + "/" + System.identityHashCode(this);
     published = Counter.builder("switchboard.topics.published").description("Topic messages accepted on this node")
         .register(Metrics.registry());

@@ -39,8 +39,15 @@ class RealtimeIT {
 
   @Test
   void webSocketClientsWalkTheWholeRoomsProtocol() {
+    double rejectedBefore = rejected();
     String output = NodeClients.run(Duration.ofSeconds(60), "ws-rooms.mjs", base(), String.valueOf(HEARTBEAT_MS));
     assertThat(output).contains("OK ws-rooms");
+    // Its one invalid event, refused by the gateway instance it came in on, counts as any refused publish.
+    assertThat(rejected()).isEqualTo(rejectedBefore + 1);
+  }
+
+  private static double rejected() {
+    return io.switchboard.testing.HubMetrics.value(hub, "switchboard_topics_rejected_total");
   }
 
   @Test

@@ -81,6 +81,13 @@ class TcpBridgeIT {
       reader.write(TcpBridgeClient.frame("publish", "switchboard.topic.tcpit.p", null).put("body", new JsonObject().put("n", 0)));
       assertThat(reader.read().getString("message")).isEqualTo("access_denied");
 
+      double rejectedBefore = metric("switchboard_topics_rejected_total");
+      publisher.write(TcpBridgeClient.frame("publish", "switchboard.topic.tcpit.p", PUBLISHER)
+          .put("body", new JsonObject().put("specversion", "0.3").put("type", "tcpit.pub").put("data", 1))
+          .put("headers", new JsonObject().put("token", PUBLISHER)));
+      assertThat(publisher.read().getString("message")).isEqualTo("access_denied");
+      assertThat(metric("switchboard_topics_rejected_total")).as("an invalid event counts as a refused publish").isEqualTo(rejectedBefore + 1);
+
       publisher.write(TcpBridgeClient.frame("publish", "switchboard.topic.tcpit.p", PUBLISHER).put("body", new JsonObject().put("n", 2))
           .put("headers", new JsonObject().put("token", PUBLISHER).put("ce-type", "tcpit.pub")));
       JsonObject event = reader.read().getJsonObject("body");

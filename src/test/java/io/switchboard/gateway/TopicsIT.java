@@ -291,9 +291,7 @@ class TopicsIT {
   }
 
   private double rejected() {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^switchboard_topics_rejected_total (\\S+)$")
-        .matcher(Http.get(hub.uri("/metrics")).body());
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return io.switchboard.testing.HubMetrics.value(hub, "switchboard_topics_rejected_total");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.core.Addresses;
 import io.switchboard.launch.HubSettings;
+import io.switchboard.testing.HubMetrics;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.RedisCli;
 import io.switchboard.testing.Services;

@@ -2,6 +2,7 @@ package io.switchboard.pubsub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testing.HubMetrics;
 import io.switchboard.testing.Http;
 import io.switchboard.testing.RedisCli;
 import io.switchboard.testing.Services;

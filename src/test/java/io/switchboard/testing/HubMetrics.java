@@ -1,16 +1,14 @@
-package io.switchboard.pubsub;
+package io.switchboard.testing;
 
-import io.switchboard.testing.Http;
-import io.switchboard.testing.TestHub;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** One series of a hub's GET /metrics, as an operator's scraper reads it. */
-final class HubMetrics {
+public final class HubMetrics {
 
   private HubMetrics() {}
 
-  static double value(TestHub hub, String series) {
+  public static double value(TestHub hub, String series) {
     String body = Http.get(hub.uri("/metrics")).body();
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
     if (!m.find()) {
