@@ -24,11 +24,19 @@ public final class Metrics {
 
   /**
    * {@code switchboard.topics.rejected}: topic publishes refused as invalid events (422), wherever the
-   * event was checked: by the router (JSON requests), a gateway (REST) or the Redis relay.
+   * event was checked: by the router (JSON requests), a gateway (REST, WebSocket, the bridges) or the Redis relay.
    */
   public static Counter topicsRejected() {
     return Counter.builder("switchboard.topics.rejected").description("Topic publishes refused as invalid")
         .register(registry());
+  }
+
+  /** {@code refused}, counted in {@link #topicsRejected} when it refuses an invalid event (422): {@code throw countedIfInvalid(p)}. */
+  public static Problem countedIfInvalid(Problem refused) {
+    if (refused.status() == 422) {
+      topicsRejected().increment();
+    }
+    return refused;
   }
 
   /**

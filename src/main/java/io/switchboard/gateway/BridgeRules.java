@@ -120,10 +120,7 @@ final class BridgeRules {
         try {
           Envelope.of(candidate, source); // refuse invalid events here: a publish gets no answer later
         } catch (Problem invalid) {
-          if (invalid.status() == 422) {
-            Metrics.topicsRejected().increment(); // as for a refused publish on any other way in
-          }
-          throw invalid;
+          throw Metrics.countedIfInvalid(invalid); // as for a refused publish on any other way in
         }
         // The bridge publishes it as it is; TopicIngress takes it off the bus before delivery and
         // hands it to the router. The marker is set here, after the checks, whatever the client sent.

@@ -55,7 +55,7 @@ final class TopicIngress implements Handler<DeliveryContext<Object>> {
     try {
       publication = new TopicPublication(address.substring(Addresses.TOPIC_PREFIX.length()), Envelope.of(event, source));
     } catch (Problem refused) {
-      return; // not after the hook's own check of the same event (which counted it), but never a publish unchecked
+      return; // cannot fail after the hook's check of the same event (which counted a refusal): never published unchecked
     }
     vertx.eventBus().request(Addresses.TOPICS_PUBLISH, publication, new DeliveryOptions().addHeader(Addresses.ORIGIN_HEADER, transport));
   }

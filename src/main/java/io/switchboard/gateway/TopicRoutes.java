@@ -1,7 +1,6 @@
 package io.switchboard.gateway;
 
 import io.switchboard.core.Addresses;
-import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
@@ -41,7 +40,6 @@ final class TopicRoutes {
 
   private final Security security;
   private final TopicPublisher publisher;
-  private final Counter rejected = Metrics.topicsRejected();
 
   TopicRoutes(Vertx vertx, JsonObject conf, LocalSubscriptions subscriptions, Security security) {
     this.vertx = vertx;
@@ -75,10 +73,7 @@ final class TopicRoutes {
     try {
       event = Envelope.fromHttp(ctx.body().buffer(), ctx.request().headers(), source);
     } catch (Problem refused) {
-      if (refused.status() == 422) {
-        rejected.increment();
-      }
-      throw refused;
+      throw Metrics.countedIfInvalid(refused);
     }
     publisher.publish(new TopicPublication(topic, event))
         .onSuccess(id -> ctx.response().setStatusCode(202)

@@ -455,10 +455,7 @@ final class WsConnection implements Subscriber {
     try {
       checked = Envelope.of(event, context.source());
     } catch (Problem refused) {
-      if (refused.status() == 422) {
-        Metrics.topicsRejected().increment();
-      }
-      throw refused;
+      throw Metrics.countedIfInvalid(refused);
     }
     return context.publisher().publish(new TopicPublication(topic, checked))
         .onSuccess(id -> sendFrame(withRef(new JsonObject().put("type", "published").put("id", id).put("topic", topic), ref)))
