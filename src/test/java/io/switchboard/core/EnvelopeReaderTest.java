@@ -1,5 +1,6 @@
 package io.switchboard.core;
 
+import static io.switchboard.core.EnvelopeTest.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.MultiMap;
@@ -57,14 +58,6 @@ class EnvelopeReaderTest {
 
   private static Outcome refused(Problem p) {
     return new Outcome(null, p.status() + " " + p.code() + " " + p.detail());
-  }
-
-  private static MultiMap headers(String... kv) {
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    for (int i = 0; i < kv.length; i += 2) {
-      headers.add(kv[i], kv[i + 1]);
-    }
-    return headers;
   }
 
   private static void same(String body, String... headers) {

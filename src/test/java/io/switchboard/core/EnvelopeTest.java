@@ -14,7 +14,8 @@ class EnvelopeTest {
 
   private static final String SOURCE = "/switchboard/test";
 
-  private static MultiMap headers(String... kv) {
+  /** Request headers from name, value pairs (shared with EnvelopeReaderTest). */
+  static MultiMap headers(String... kv) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (int i = 0; i < kv.length; i += 2) {
       headers.add(kv[i], kv[i + 1]);
