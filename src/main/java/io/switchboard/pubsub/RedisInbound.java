@@ -3,7 +3,6 @@ package io.switchboard.pubsub;
 import io.switchboard.core.RateLimitedLog;
 import io.switchboard.core.Addresses;
 import io.switchboard.core.NodeRoster;
-import io.micrometer.core.instrument.Counter;
 import io.switchboard.core.Envelope;
 import io.switchboard.core.Metrics;
 import io.switchboard.core.Problem;
@@ -58,7 +57,6 @@ final class RedisInbound {
   private long heartbeatsSeen;
 
   private final NodeRoster roster;
-  private final Counter invalidEvents = Metrics.topicsRejected();
   private final TopicPublisher withEffects;
   /** On every node but the first: the once-per-message effects are the first node's (see NodeRoster). */
   private final TopicPublisher withoutEffects;
@@ -169,9 +167,7 @@ final class RedisInbound {
       event = messages.eventOf(payload);
     } catch (Problem problem) {
       metrics.rejected.increment();
-      if (problem.status() == 422) {
-        invalidEvents.increment(); // an invalid CloudEvent, as the router counts one
-      }
+      Metrics.countedIfInvalid(problem); // an invalid CloudEvent, as every way in counts one
       rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: " + problem.detail());
       return;
     }
