@@ -7,6 +7,7 @@ import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -104,36 +104,129 @@ public final class Envelope {
    */
   static Envelope ofMembers(Map<String, Object> members, byte[] data, String defaultSource) {
     Checked checked = check(new JsonObject(members), defaultSource);
-    int length = 16 + (data == null ? 0 : data.length) + (checked.base64 == null ? 0 : checked.base64.length());
+    return new Envelope(null, text(checked.attributes, checked.extensions, checked.base64, data), checked.attributes[ID],
+        checked.attributes[TYPE], members);
+  }
+
+  /** The event's one line of JSON, written straight from its checked parts; {@code data} its UTF-8 bytes, or null. */
+  private static String text(String[] attributes, Map<String, Object> extensions, String base64, byte[] data) {
+    int length = 16 + (data == null ? 0 : data.length) + (base64 == null ? 0 : base64.length());
     for (int i = 0; i < ORDER.length; i++) {
-      length += checked.attributes[i] == null ? 0 : ORDER[i].length() + checked.attributes[i].length() + 6;
+      length += attributes[i] == null ? 0 : ORDER[i].length() + attributes[i].length() + 6;
     }
-    for (Map.Entry<String, Object> extension : checked.extensions.entrySet()) {
+    for (Map.Entry<String, Object> extension : extensions.entrySet()) {
       length += extension.getKey().length() + 6 + (extension.getValue() instanceof String v ? v.length() : 24);
     }
     StringBuilder text = new StringBuilder(length); // escapes aside, the size it ends at: no growing
-    char separator = '{';
-    for (int i = 0; i < ORDER.length; i++) {
-      if (checked.attributes[i] != null) {
-        text.append(separator).append('"').append(ORDER[i]).append("\":");
-        EnvelopeReader.appendString(text, checked.attributes[i]);
-        separator = ',';
+    appendAttributes(text, attributes, 0, ORDER.length);
+    appendExtensions(text, extensions);
+    if (base64 != null) {
+      text.append(",\"data_base64\":");
+      EnvelopeReader.appendString(text, base64);
+    } else if (data != null) {
+      text.append(",\"data\":").append(EnvelopeReader.utf8(data));
+    }
+    return text.append('}').toString();
+  }
+
+  /** The checked context attributes from ORDER[from] to before ORDER[to]; specversion, always there, opens the object. */
+  private static void appendAttributes(StringBuilder text, String[] attributes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (attributes[i] != null) {
+        text.append(i == SPECVERSION ? '{' : ',').append('"').append(ORDER[i]).append("\":");
+        EnvelopeReader.appendString(text, attributes[i]);
       }
     }
-    for (Map.Entry<String, Object> extension : checked.extensions.entrySet()) {
-      text.append(separator);
+  }
+
+  private static void appendExtensions(StringBuilder text, Map<String, Object> extensions) {
+    for (Map.Entry<String, Object> extension : extensions.entrySet()) {
+      text.append(',');
       EnvelopeReader.appendString(text, extension.getKey());
       text.append(':');
       EnvelopeReader.appendScalar(text, extension.getValue());
     }
-    if (checked.base64 != null) {
-      text.append(",\"data_base64\":");
-      EnvelopeReader.appendString(text, checked.base64);
-    } else if (checked.hasData) {
-      text.append(",\"data\":").append(EnvelopeReader.utf8(data));
+  }
+
+  /**
+   * The attributes of events that each carry a payload, not a CloudEvent itself, as their data, the
+   * same attributes for every one (a relay's type, source and content type): checked and written
+   * once, here, so that each event only adds its id, its time and its data to the same text (issue
+   * 20: checking and escaping the same attributes again for every Redis message was a sixth of
+   * reading it).
+   */
+  public static final class Wrapping {
+
+    private final JsonObject attributes;
+    private final String defaultSource;
+    private final String type;
+    private final Map<String, Object> extensions;
+    /** The event's UTF-8 text around its id and time (both ASCII, never escaped) and before its data. */
+    private final byte[] beforeId;
+    private final byte[] beforeTime;
+    private final byte[] beforeData;
+
+    private Wrapping(JsonObject attributes, String defaultSource) {
+      for (String own : new String[] {"id", "time", "data", "data_base64"}) {
+        if (attributes.containsKey(own)) {
+          throw new IllegalArgumentException("each wrapped event has its own " + own);
+        }
+      }
+      this.attributes = attributes.copy();
+      this.defaultSource = defaultSource;
+      Checked fixed = check(attributes.copy().put("data", new JsonObject()), defaultSource); // data: each event's own
+      this.type = fixed.attributes[TYPE];
+      this.extensions = fixed.extensions;
+      StringBuilder text = new StringBuilder();
+      appendAttributes(text, fixed.attributes, SPECVERSION, ID);
+      this.beforeId = utf8(text.append(",\"id\":\""));
+      text.setLength(0);
+      appendAttributes(text.append('"'), fixed.attributes, ID + 1, TIME);
+      this.beforeTime = utf8(text.append(",\"time\":\""));
+      text.setLength(0);
+      appendAttributes(text.append('"'), fixed.attributes, TIME + 1, ORDER.length);
+      appendExtensions(text, extensions);
+      this.beforeData = utf8(text.append(",\"data\":"));
     }
-    text.append('}');
-    return new Envelope(null, text.toString(), checked.attributes[ID], checked.attributes[TYPE], members);
+
+    private static byte[] utf8(CharSequence text) {
+      return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The event with these attributes whose data is {@code data}, the UTF-8 bytes of a JSON object or array. */
+    Envelope wrap(byte[] data) {
+      String id = UUID.randomUUID().toString();
+      String time = nowMillis();
+      byte[] text = new byte[beforeId.length + id.length() + beforeTime.length + time.length() + beforeData.length + data.length + 1];
+      int at = put(text, 0, beforeId);
+      id.getBytes(0, id.length(), text, at); // ASCII: one byte per char
+      at = put(text, at + id.length(), beforeTime);
+      time.getBytes(0, time.length(), text, at);
+      at = put(text, at + time.length(), beforeData);
+      at = put(text, at, data);
+      text[at] = '}';
+      return new Envelope(null, new String(text, StandardCharsets.UTF_8), id, type, extensions);
+    }
+
+    private static int put(byte[] text, int at, byte[] part) {
+      System.arraycopy(part, 0, text, at, part.length);
+      return at + part.length;
+    }
+
+    /** The source of a CloudEvent read beside wrapped payloads that names none. */
+    String defaultSource() {
+      return defaultSource;
+    }
+  }
+
+  /**
+   * Attributes checked once for every event that wraps a payload as its data ({@link #read(Buffer, Wrapping)}).
+   *
+   * @throws Problem 422 naming the attribute at fault
+   * @throws IllegalArgumentException when they hold what each event has of its own: an id, a time, data
+   */
+  public static Wrapping wrapping(JsonObject attributes, String defaultSource) {
+    return new Wrapping(attributes, defaultSource);
   }
 
   /** What {@link #check} found: the completed context attributes by their place in ORDER, the rest in order. */
@@ -296,8 +389,8 @@ public final class Envelope {
    * completed as {@link #of} does. Null when {@code json} is not a JSON object or array; the caller
    * decides what else it may be.
    */
-  public static Envelope read(Buffer json, Supplier<JsonObject> otherwise, String defaultSource) {
-    Envelope read = EnvelopeReader.read(json, false, () -> otherwise.get().getMap(), defaultSource, null);
+  public static Envelope read(Buffer json, Wrapping otherwise) {
+    Envelope read = EnvelopeReader.read(json, otherwise);
     if (read != null) {
       return read;
     }
@@ -308,10 +401,10 @@ public final class Envelope {
       return null;
     }
     if (parsed instanceof JsonObject object && object.containsKey("specversion")) {
-      return of(object, defaultSource);
+      return of(object, otherwise.defaultSource);
     }
     return parsed instanceof JsonObject || parsed instanceof io.vertx.core.json.JsonArray
-        ? of(otherwise.get().put("data", parsed), defaultSource) : null;
+        ? of(otherwise.attributes.copy().put("data", parsed), otherwise.defaultSource) : null;
   }
 
   private static boolean isJson(String contentType) {

@@ -47,15 +47,52 @@ final class EnvelopeReader {
    *
    * @param structured    the publisher declared a CloudEvent (an object with {@code specversion} is one anyway)
    * @param binary        the attributes of the event whose {@code data} is the whole of {@code json} when it is
-   *                      not a CloudEvent (binary mode, a Redis message that is other JSON), in the order a
-   *                      tree would hold them, in a map the reader may add to
+   *                      not a CloudEvent (binary mode), in the order a tree would hold them, in a map the
+   *                      reader may add to
    * @param correlationId added as {@code correlationid} when the event has no such attribute (may be null)
    * @throws Problem what {@link Envelope#of} throws for the same event
    */
   static Envelope read(Buffer json, boolean structured, Supplier<Map<String, Object>> binary, String defaultSource,
       String correlationId) {
-    Map<String, Object> members = new LinkedHashMap<>();
-    int[] data = null; // [start, end) of the data: an object or an array
+    Parsed parsed = parse(json, structured);
+    if (parsed == null) {
+      return null;
+    }
+    Map<String, Object> members = parsed.members();
+    if (members == null) {
+      members = binary.get();
+      members.put("data", NOT_SCALAR);
+    }
+    if (correlationId != null && !members.containsKey("correlationid")) {
+      members.put("correlationid", correlationId);
+    }
+    byte[] data = parsed.data();
+    return parsed.hasData() && data == null ? null : Envelope.ofMembers(members, data, defaultSource);
+  }
+
+  /**
+   * The CloudEvent {@code json} is (an object with {@code specversion}), else the event {@code wrapping}
+   * makes with {@code json} as its data (a Redis message that is other JSON); null when the caller
+   * must read it as a tree.
+   *
+   * @throws Problem what {@link Envelope#of} throws for the same event
+   */
+  static Envelope read(Buffer json, Envelope.Wrapping wrapping) {
+    Parsed parsed = parse(json, false);
+    if (parsed == null || (parsed.hasData() && parsed.data() == null)) {
+      return null;
+    }
+    return parsed.members() == null ? wrapping.wrap(parsed.data()) : Envelope.ofMembers(parsed.members(), parsed.data(), wrapping.defaultSource());
+  }
+
+  /**
+   * What one pass over {@code json} found: a CloudEvent's members ({@code data}, an object or an array,
+   * compacted), or, when {@code members} is null, a JSON object or array that is not a CloudEvent, all of
+   * it the data. {@code data} is null where it holds a comment.
+   */
+  private record Parsed(Map<String, Object> members, boolean hasData, byte[] data) {}
+
+  private static Parsed parse(Buffer json, boolean structured) {
     byte[] bytes = json.getBytes();
     JsonParser parser;
     try {
@@ -69,14 +106,20 @@ final class EnvelopeReader {
     try {
       JsonToken first = parser.nextToken();
       int start = first == null ? 0 : (int) parser.currentTokenLocation().getByteOffset();
-      if (first == JsonToken.START_ARRAY && !structured) {
+      if (!structured && (first == JsonToken.START_ARRAY || (first == JsonToken.START_OBJECT && !mayNameSpecversion(bytes)))) {
+        // The data of an event, not one: checked by the parser, no member read (a Redis message's
+        // members were a third of reading it).
         parser.skipChildren();
-        members = null;
-      } else if (first != JsonToken.START_OBJECT) {
+        int end = (int) parser.currentTokenLocation().getByteOffset() + 1;
+        return parser.nextToken() != null ? null : new Parsed(null, true, compact(bytes, start, end));
+      }
+      if (first != JsonToken.START_OBJECT) {
         return null;
       }
+      Map<String, Object> members = new LinkedHashMap<>();
+      int[] data = null; // [start, end) of the data: an object or an array
       String name;
-      while (members != null && (name = parser.nextFieldName()) != null) {
+      while ((name = parser.nextFieldName()) != null) {
         JsonToken token = parser.nextToken();
         if ("data".equals(name)) {
           if (token != JsonToken.START_OBJECT && token != JsonToken.START_ARRAY) {
@@ -98,12 +141,10 @@ final class EnvelopeReader {
       if (parser.nextToken() != null) {
         return null; // trailing content: the tree's reader names the fault
       }
-      if (members == null || !(structured || members.containsKey("specversion"))) {
-        // Not a CloudEvent: the whole value is the data of one.
-        members = binary.get();
-        members.put("data", NOT_SCALAR);
-        data = new int[] {start, end};
+      if (!(structured || members.containsKey("specversion"))) {
+        return new Parsed(null, true, compact(bytes, start, end)); // not a CloudEvent: the whole value is the data of one
       }
+      return new Parsed(members, data != null, data == null ? null : compact(bytes, data[0], data[1]));
     } catch (IOException | RuntimeException malformed) {
       return null;
     } finally {
@@ -113,14 +154,30 @@ final class EnvelopeReader {
         // nothing held
       }
     }
-    if (correlationId != null && !members.containsKey("correlationid")) {
-      members.put("correlationid", correlationId);
+  }
+
+  private static final byte[] SPECVERSION = "specversion".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether an object's bytes could have a member named {@code specversion}: spelled out, or hidden in
+   * escapes, which need a backslash.
+   */
+  private static boolean mayNameSpecversion(byte[] bytes) {
+    outer:
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == '\\') {
+        return true;
+      }
+      if (bytes[i] == 's' && i + SPECVERSION.length <= bytes.length) {
+        for (int k = 1; k < SPECVERSION.length; k++) {
+          if (bytes[i + k] != SPECVERSION[k]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
     }
-    byte[] dataBytes = data == null ? null : compact(bytes, data[0], data[1]);
-    if (data != null && dataBytes == null) {
-      return null;
-    }
-    return Envelope.ofMembers(members, dataBytes, defaultSource);
+    return false;
   }
 
   /** Stands for a member whose value is JSON null. */

@@ -40,6 +40,8 @@ final class RedisMessages {
   private final String defaultSource;
   private final String relayId;
   private final int maxBytes;
+  /** A payload that is JSON but not a CloudEvent becomes the data of an event with these attributes. */
+  private final Envelope.Wrapping jsonWrapping;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
@@ -50,6 +52,7 @@ final class RedisMessages {
     this.maxBytes = settings.maxMessageBytes();
     this.relayId = relayId;
     this.source = source;
+    this.jsonWrapping = Envelope.wrapping(wrap("application/json"), defaultSource);
   }
 
   /** The hub topic a channel stands for; a 400 problem when the channel is not one. */
@@ -87,7 +90,7 @@ final class RedisMessages {
     }
     int first = ascii ? firstNonBlank(payload) : firstNonBlank(text);
     if (first == '{' || first == '[') {
-      Envelope event = Envelope.read(payload, () -> wrap("application/json"), defaultSource);
+      Envelope event = Envelope.read(payload, jsonWrapping);
       if (event != null) {
         return relayId.equals(event.extension(RELAY_ATTRIBUTE)) ? null : event;
       }

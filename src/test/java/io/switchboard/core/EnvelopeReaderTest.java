@@ -168,25 +168,48 @@ class EnvelopeReaderTest {
 
   @Test
   void aPayloadIsACloudEventOrTheDataOfOne() {
-    java.util.function.Supplier<JsonObject> wrap = () -> new JsonObject().put("type", "wrapped").put("datacontenttype", "application/json");
+    JsonObject attributes = new JsonObject().put("type", "wrapped").put("datacontenttype", "application/json");
+    Envelope.Wrapping wrap = Envelope.wrapping(attributes, SOURCE);
     String event = "{\"specversion\":\"1.0\",\"type\":\"t\",\"id\":\"r-1\",\"time\":\"2030-01-01T00:00:00Z\",\"data\":{\"a\":1}}";
-    Envelope read = Envelope.read(Buffer.buffer(event), wrap, SOURCE);
+    Envelope read = Envelope.read(Buffer.buffer(event), wrap);
     assertThat(read.encode()).isEqualTo(Envelope.of(new JsonObject(event), SOURCE).encode());
     assertThat(read.id()).isEqualTo("r-1");
-    Envelope marked = Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"mark\":\"m-1\",\"n\":2}"), wrap, SOURCE);
+    Envelope marked = Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"mark\":\"m-1\",\"n\":2}"), wrap);
     assertThat(marked.extension("mark")).isEqualTo("m-1").isEqualTo(Envelope.of(marked.toJson(), SOURCE).extension("mark"));
     assertThat(marked.extension("n")).isEqualTo(2);
     assertThat(marked.extension("type")).as("not an extension").isNull();
-    for (String other : List.of("{\"type\": \"t\"}", " [1, {\"b\": 2}] ")) {
-      Envelope wrapped = Envelope.read(Buffer.buffer(other), wrap, SOURCE);
+    // an escaped member name is still specversion: read as the CloudEvent it is, not wrapped
+    assertThat(Envelope.read(Buffer.buffer("{\"spec\\u0076ersion\":\"1.0\",\"type\":\"t\"}"), wrap).type()).isEqualTo("t");
+    for (String other : List.of("{\"type\": \"t\"}", " [1, {\"b\": 2}] ", "{\"sent\":0, \"pad\":\"xx\", \"data\": 5}",
+        "{\"s\":\"specversion? \\\"no\\\"\"}", "{\"a\":[{\"specversion\":\"1.0\"}]}")) {
+      Envelope wrapped = Envelope.read(Buffer.buffer(other), wrap);
       assertThat(wrapped.type()).isEqualTo("wrapped");
-      assertThat(wrapped.encode()).isEqualTo(Envelope.of(wrap.get().put("data", io.vertx.core.json.Json.decodeValue(other))
+      assertThat(wrapped.extension("datacontenttype")).isNull();
+      assertThat(wrapped.encode()).as(other).isEqualTo(Envelope.of(attributes.copy().put("data", io.vertx.core.json.Json.decodeValue(other))
           .put("id", wrapped.id()).put("time", new JsonObject(wrapped.encode()).getString("time")), SOURCE).encode());
     }
-    assertThat(Envelope.read(Buffer.buffer("{nope"), wrap, SOURCE)).isNull();
-    assertThat(Envelope.read(Buffer.buffer("42"), wrap, SOURCE)).as("a scalar: the caller's to decide").isNull();
+    Envelope first = Envelope.read(Buffer.buffer("{\"n\":1}"), wrap);
+    assertThat(Envelope.read(Buffer.buffer("{\"n\":1}"), wrap).id()).as("each event its own id").isNotEqualTo(first.id());
+    assertThat(Envelope.read(Buffer.buffer("{nope"), wrap)).isNull();
+    assertThat(Envelope.read(Buffer.buffer("{\"n\":1} {}"), wrap)).as("trailing content").isNull();
+    assertThat(Envelope.read(Buffer.buffer("42"), wrap)).as("a scalar: the caller's to decide").isNull();
     // the tree's way where the reader stands back, with the same checks
-    assertThat(Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"data\":\"s\"}"), wrap, SOURCE).data()).isEqualTo("s");
+    assertThat(Envelope.read(Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"t\",\"data\":\"s\"}"), wrap).data()).isEqualTo("s");
+    assertThat(Envelope.read(Buffer.buffer("{/* a comment */\"n\":1}"), wrap).data()).isEqualTo(new JsonObject().put("n", 1));
+  }
+
+  @Test
+  void wrappedAttributesAreCheckedOnceAndLeaveEachEventItsOwnIdTimeAndData() {
+    for (String own : List.of("id", "time", "data", "data_base64")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Envelope.wrapping(new JsonObject().put("type", "t").put(own, "x"), SOURCE))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(own);
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Envelope.wrapping(new JsonObject().put("source", "s"), SOURCE))
+        .isInstanceOf(Problem.class).hasMessageContaining("no type");
+    Envelope.Wrapping marked = Envelope.wrapping(new JsonObject().put("type", "t").put("relay", "r-1"), SOURCE);
+    Envelope wrapped = Envelope.read(Buffer.buffer("{\"n\":1}"), marked);
+    assertThat(wrapped.extension("relay")).isEqualTo("r-1");
+    assertThat(new JsonObject(wrapped.encode()).getString("source")).isEqualTo(SOURCE);
   }
 
   /** On the bus an envelope is JSON to each consumer: a JsonObject of its own, read from the envelope's text. */
