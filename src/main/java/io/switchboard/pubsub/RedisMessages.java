@@ -5,6 +5,7 @@ import io.switchboard.core.Problem;
 import io.switchboard.core.TopicEvent;
 import io.switchboard.core.TopicName;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -103,13 +104,9 @@ final class RedisMessages {
     return Envelope.of(wrap("application/json").put("data", json), defaultSource);
   }
 
+  /** One pass over Netty's buffer: a {@code getByte} per byte checked the buffer's bounds and reference count each time. */
   private static boolean isAscii(Buffer payload) {
-    for (int i = 0, n = payload.length(); i < n; i++) {
-      if (payload.getByte(i) < 0) {
-        return false;
-      }
-    }
-    return true;
+    return ((BufferInternal) payload).getByteBuf().forEachByte(b -> b >= 0) < 0;
   }
 
   /** The payload PUBLISHed for a hub message: its envelope, marked as written by this relay. */
