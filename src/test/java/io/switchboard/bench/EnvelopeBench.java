@@ -3,13 +3,15 @@ package io.switchboard.bench;
 import io.switchboard.core.Envelope;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 
 /**
  * What reading one published event costs on one thread, the tree's way ({@link Envelope#candidateFromHttp}
  * then {@link Envelope#of} and the encoding) beside the reader's ({@link Envelope#fromHttp}): bytes
  * allocated per event (exact, from the JVM's per-thread counter) and time per event, for the two
- * bodies the benchmarks publish (bench-topics: binary mode; a structured CloudEvent).
+ * bodies the benchmarks publish (bench-topics: binary mode; a structured CloudEvent), and a Redis message
+ * that is JSON but not a CloudEvent, as the relay reads it (bench-redis's payload).
  * Usage: java -cp target/test-classes:target/switchboard.jar io.switchboard.bench.EnvelopeBench [N=2000000]
  */
 public final class EnvelopeBench {
@@ -22,12 +24,16 @@ public final class EnvelopeBench {
     Buffer structured = Buffer.buffer("{\"specversion\":\"1.0\",\"type\":\"bench.event\",\"source\":\"urn:bench\",\"id\":\"e-1\","
         + "\"data\":{\"sent\":1733600000000,\"seq\":12345,\"pad\":\"" + pad + "\"}}");
     MultiMap structuredHeaders = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/cloudevents+json");
+    Buffer redis = Buffer.buffer("{\"sent\":0,\"pad\":\"" + "x".repeat(100) + "\"}");
+    Envelope.Wrapping relay = Envelope.wrapping(new JsonObject().put("type", "switchboard.redis.message")
+        .put("source", "/switchboard/bench/redis").put("datacontenttype", "application/json"), "/s");
     for (int round = 0; round < 3; round++) {
       boolean last = round == 2;
       measure("binary mode, tree  ", n, last, () -> Envelope.of(Envelope.candidateFromHttp(binary, binaryHeaders), "/s").encode());
       measure("binary mode, reader", n, last, () -> Envelope.fromHttp(binary, binaryHeaders, "/s").encode());
       measure("structured,  tree  ", n, last, () -> Envelope.of(Envelope.candidateFromHttp(structured, structuredHeaders), "/s").encode());
       measure("structured,  reader", n, last, () -> Envelope.fromHttp(structured, structuredHeaders, "/s").encode());
+      measure("redis, wrapped     ", n, last, () -> Envelope.read(redis, relay).encode());
     }
   }
 
