@@ -152,8 +152,8 @@ public final class Envelope {
    * The attributes of events that each carry a payload, not a CloudEvent itself, as their data, the
    * same attributes for every one (a relay's type, source and content type): checked and written
    * once, here, so that each event only adds its id, its time and its data to the same text (issue
-   * 20: checking and escaping the same attributes again for every Redis message was a sixth of
-   * reading it).
+   * 20: with its members left unread too, see EnvelopeReader, bench-redis's message is read in
+   * 1.3 µs instead of 1.9–2.5).
    */
   public static final class Wrapping {
 

@@ -82,7 +82,8 @@ final class EnvelopeReader {
     if (parsed == null || (parsed.hasData() && parsed.data() == null)) {
       return null;
     }
-    return parsed.members() == null ? wrapping.wrap(parsed.data()) : Envelope.ofMembers(parsed.members(), parsed.data(), wrapping.defaultSource());
+    return parsed.members() == null ? wrapping.wrap(parsed.data())
+        : Envelope.ofMembers(parsed.members(), parsed.data(), wrapping.defaultSource());
   }
 
   /**
@@ -107,8 +108,8 @@ final class EnvelopeReader {
       JsonToken first = parser.nextToken();
       int start = first == null ? 0 : (int) parser.currentTokenLocation().getByteOffset();
       if (!structured && (first == JsonToken.START_ARRAY || (first == JsonToken.START_OBJECT && !mayNameSpecversion(bytes)))) {
-        // The data of an event, not one: checked by the parser, no member read (a Redis message's
-        // members were a third of reading it).
+        // The data of an event, not one (a Redis message, a binary-mode body): checked by the
+        // parser, no member read into a map only to find it names no specversion.
         parser.skipChildren();
         int end = (int) parser.currentTokenLocation().getByteOffset() + 1;
         return parser.nextToken() != null ? null : new Parsed(null, true, compact(bytes, start, end));
