@@ -125,6 +125,21 @@ public enum Dialect {
     return null;
   }
 
+  private static final int H2_GENERAL_ERROR = 50000;
+
+  /** The database's own error code of the first SQL failure in the chain, or 0. */
+  private static int vendorCode(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof DatabaseException db) {
+        return db.getErrorCode();
+      }
+      if (t instanceof SQLException sql) {
+        return sql.getErrorCode();
+      }
+    }
+    return 0;
+  }
+
   public static boolean isUniqueViolation(Throwable failure) {
     return UNIQUE_VIOLATION.equals(sqlState(failure));
   }
@@ -139,10 +154,12 @@ public enum Dialect {
     if (state != null) {
       // 08 connection exception, 57 operator intervention (shutdown, terminated), 53 insufficient
       // resources (too many connections), HYT00 timeout; H2: 90067 connection broken, 90098 closed,
-      // 50000 the general error H2 raises when a statement runs on into a session killed under it
-      // (an NPE on the session's user): the session is gone, so the pool is renewed as for 90067.
+      // and its general error (code 50000, state HY000), which a statement raises when it runs on
+      // into a session killed under it (an NPE on the session's user, MVStore's "Transaction is
+      // closed"): the session is gone, so the pool is renewed as for 90067.
       return state.startsWith("08") || state.startsWith("57") || state.startsWith("53") || state.equals("HYT00")
-          || state.equals("90067") || state.equals("90098") || state.equals("90121") || state.equals("50000");
+          || state.equals("90067") || state.equals("90098") || state.equals("90121")
+          || state.equals("HY000") && vendorCode(failure) == H2_GENERAL_ERROR;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IOException || t instanceof TimeoutException || t instanceof VertxException) {

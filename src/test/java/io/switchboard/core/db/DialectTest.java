@@ -46,6 +46,12 @@ class DialectTest {
     assertThat(Dialect.isUnavailable(new SQLException("duplicate key", "23505"))).isFalse();
     assertThat(Dialect.isUniqueViolation(new RuntimeException(new SQLException("dup", "23505")))).isTrue();
     assertThat(Dialect.isUnavailable(new IllegalStateException("bug"))).isFalse();
+    // H2: a statement that ran on into a session killed under it, as the JDBC client hands it over
+    SQLException closed = org.h2.message.DbException.convert(new org.h2.mvstore.MVStoreException(4, "Transaction 1 is closed"))
+        .getSQLException();
+    assertThat(closed.getSQLState()).isEqualTo("HY000");
+    assertThat(Dialect.isUnavailable(new RuntimeException(closed))).isTrue();
+    assertThat(Dialect.isUnavailable(new SQLException("general error elsewhere", "HY000", 1))).isFalse();
   }
 
   @Test
