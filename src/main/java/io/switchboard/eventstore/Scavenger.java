@@ -80,7 +80,8 @@ final class Scavenger {
       return running;
     }
     Promise<Pass> promise = Promise.promise();
-    running = promise.future();
+    Future<Pass> pass = promise.future();
+    running = pass;
     locks.check()
         .otherwiseEmpty()
         .compose(v -> locks.tryLock(LOCK))
@@ -92,7 +93,7 @@ final class Scavenger {
           }
           promise.handle(ar);
         });
-    return running;
+    return pass; // not running: a pass that ended within this call has already cleared it
   }
 
   /**

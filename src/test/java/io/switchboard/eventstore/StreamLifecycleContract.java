@@ -210,6 +210,39 @@ abstract class StreamLifecycleContract {
     assertThat(versions(s)).containsExactly(4L, 5L);
   }
 
+  /**
+   * A pass that ends within the call (here: the lock is held elsewhere, and says so at once) still
+   * hands back its outcome; the scavenger's timer got null and a NullPointerException every minute.
+   */
+  @Test
+  void aScavengerPassThatEndsAtOnceStillHandsBackItsOutcome() {
+    io.switchboard.core.db.RunnerLocks heldElsewhere = new io.switchboard.core.db.RunnerLocks() {
+      @Override
+      public io.vertx.core.Future<Boolean> tryLock(String name) {
+        return io.vertx.core.Future.succeededFuture(false);
+      }
+
+      @Override
+      public io.vertx.core.Future<Void> unlock(String name) {
+        return io.vertx.core.Future.succeededFuture();
+      }
+
+      @Override
+      public io.vertx.core.Future<Void> check() {
+        return io.vertx.core.Future.succeededFuture();
+      }
+
+      @Override
+      public io.vertx.core.Future<Void> close() {
+        return io.vertx.core.Future.succeededFuture();
+      }
+    };
+    Scavenger scavenger = new Scavenger(hub.vertx, db, Retention.parse(null), heldElsewhere, 10, 0, (events, bytes) -> { });
+    io.vertx.core.Future<Scavenger.Pass> pass = scavenger.pass();
+    assertThat(pass).isNotNull();
+    assertThat(TestHub.await(pass).ran()).isFalse();
+  }
+
   @Test
   void maxAgeHidesOldEventsAndTheCategoryDefaultAppliesToStreamsWithoutTheirOwn() {
     String s = stream("aged");
