@@ -114,12 +114,15 @@ public enum Dialect {
 
   /** The SQL state a failure carries (unwrapping causes), or null when it is not a database error. */
   public static String sqlState(Throwable failure) {
+    Throwable sql = sqlFailure(failure);
+    return sql instanceof DatabaseException db ? db.getSqlState() : sql instanceof SQLException jdbc ? jdbc.getSQLState() : null;
+  }
+
+  /** The first SQL failure in the chain (the reactive clients' or JDBC's), or null. */
+  private static Throwable sqlFailure(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof DatabaseException db) {
-        return db.getSqlState();
-      }
-      if (t instanceof SQLException sql) {
-        return sql.getSQLState();
+      if (t instanceof DatabaseException || t instanceof SQLException) {
+        return t;
       }
     }
     return null;
@@ -129,15 +132,8 @@ public enum Dialect {
 
   /** The database's own error code of the first SQL failure in the chain, or 0. */
   private static int vendorCode(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof DatabaseException db) {
-        return db.getErrorCode();
-      }
-      if (t instanceof SQLException sql) {
-        return sql.getErrorCode();
-      }
-    }
-    return 0;
+    Throwable sql = sqlFailure(failure);
+    return sql instanceof DatabaseException db ? db.getErrorCode() : sql instanceof SQLException jdbc ? jdbc.getErrorCode() : 0;
   }
 
   public static boolean isUniqueViolation(Throwable failure) {
