@@ -59,6 +59,8 @@ export class Client {
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
+      // A frame awaited on a socket that closed will never come: say why at once, not after the timeout.
+      for (const waiter of this.waiters.splice(0)) waiter(null);
       (this.onClose || (() => {}))(this.closed);
     });
   }
@@ -69,10 +71,11 @@ export class Client {
 
   /** The next frame, which must have the given type. */
   async next(type, timeoutMs = 5000) {
-    const frame = this.frames.length ? this.frames.shift() : await new Promise((resolve, reject) => {
+    const frame = this.frames.length ? this.frames.shift() : this.closed ? null : await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "${type}" frame within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.push(f => { clearTimeout(timer); resolve(f); });
     }).catch(e => fail(e.message));
+    check(frame !== null, `expected a "${type}" frame, but the socket closed: ${JSON.stringify(this.closed)}`);
     check(frame.type === type, `expected a "${type}" frame, got ${JSON.stringify(frame)}`);
     return frame;
   }

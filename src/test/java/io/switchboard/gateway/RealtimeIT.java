@@ -17,7 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 class RealtimeIT {
 
-  private static final int HEARTBEAT_MS = 400;
+  /**
+   * Short, so the dead-peer check is quick; but a live client whose pong comes half an interval late
+   * is dropped, and at 400 ms a 200 ms stall on this two-core machine was enough (the likely cause
+   * of a CI run whose client waited in vain for a room message).
+   */
+  private static final int HEARTBEAT_MS = 1500;
   private static TestHub hub;
 
   @BeforeAll
