@@ -95,6 +95,13 @@ final class EnvelopeReader {
 
   private static Parsed parse(Buffer json, boolean structured) {
     byte[] bytes = json.getBytes();
+    if (!structured) {
+      int length = StrictJson.compactInPlace(bytes);
+      if (length != StrictJson.UNSURE) {
+        return new Parsed(null, true, length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length));
+      }
+      bytes = json.getBytes(); // the scan left its copy in no useful state
+    }
     JsonParser parser;
     try {
       parser = FACTORY.createParser(bytes);
