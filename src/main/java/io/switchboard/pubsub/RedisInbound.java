@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 final class RedisInbound {
 
   static final int MAX_IN_FLIGHT = 512;
+  private static final Buffer PMESSAGE = Buffer.buffer("pmessage");
   private static final int MISSED_HEARTBEATS = 3;
   private static final long PUBLISH_TIMEOUT_MS = 10_000;
   private static final Logger log = LoggerFactory.getLogger(RedisInbound.class);
@@ -61,6 +62,12 @@ final class RedisInbound {
   /** On every node but the first: the once-per-message effects are the first node's (see NodeRoster). */
   private final TopicPublisher withoutEffects;
   private TopicPublisher lastPublisher;
+  /**
+   * The channel the last message came on and its topic: messages come in runs on few channels, so
+   * most of them skip decoding and checking its name.
+   */
+  private Buffer lastChannel;
+  private String lastTopic;
 
   /** Created on the relay's event loop, which its publishes are gathered on. */
   RedisInbound(Vertx vertx, RedisRelaySettings settings, String heartbeatChannel, RedisMessages messages,
@@ -138,14 +145,13 @@ final class RedisInbound {
     if (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI || push.size() < 3) {
       return; // not a pub/sub push
     }
+    if (push.size() >= 4 && PMESSAGE.equals(push.get(0).toBuffer())) {
+      receive(conn, push.get(2).toBuffer(), push.get(3).toBuffer()); // nearly every push: no String for its kind
+      return;
+    }
     String kind = push.get(0).toString();
     switch (kind) {
-      case "pmessage" -> {
-        if (push.size() >= 4) {
-          receive(conn, push.get(2).toString(), push.get(3).toBuffer());
-        }
-      }
-      case "message" -> receive(conn, push.get(1).toString(), push.get(2).toBuffer());
+      case "message" -> receive(conn, push.get(1).toBuffer(), push.get(2).toBuffer());
       case "psubscribe", "subscribe" -> {
         if (awaiting.remove(kind + " " + push.get(1).toString()) && awaiting.isEmpty()) {
           confirmed.tryComplete();
@@ -155,29 +161,36 @@ final class RedisInbound {
     }
   }
 
-  private void receive(RedisConnection conn, String channel, Buffer payload) {
-    if (channel.equals(heartbeatChannel)) {
-      heartbeatsSeen = Math.max(heartbeatsSeen, heartbeatSequence(payload));
-      return;
-    }
+  private void receive(RedisConnection conn, Buffer channel, Buffer payload) {
     String topic;
     Envelope event;
     try {
-      topic = messages.topicOf(channel);
+      if (channel.equals(lastChannel)) {
+        topic = lastTopic;
+      } else {
+        String name = channel.toString();
+        if (name.equals(heartbeatChannel)) {
+          heartbeatsSeen = Math.max(heartbeatsSeen, heartbeatSequence(payload));
+          return;
+        }
+        topic = messages.topicOf(name);
+        lastChannel = channel;
+        lastTopic = topic;
+      }
       event = messages.eventOf(payload);
     } catch (Problem problem) {
       metrics.rejected.increment();
       Metrics.countedIfInvalid(problem); // an invalid CloudEvent, as every way in counts one
-      rejectedLog.warn("redis message on channel '" + printable(channel) + "' rejected: " + problem.detail());
+      rejectedLog.warn("redis message on channel '" + printable(channel.toString()) + "' rejected: " + problem.detail());
       return;
     }
     if (event == null) {
       return; // this relay wrote it: the hub has it already
     }
-    publish(conn, channel, topic, event);
+    publish(conn, topic, event);
   }
 
-  private void publish(RedisConnection conn, String channel, String topic, Envelope event) {
+  private void publish(RedisConnection conn, String topic, Envelope event) {
     if (++inFlight >= MAX_IN_FLIGHT && paused == null) {
       paused = conn;
       conn.pause();
@@ -193,7 +206,7 @@ final class RedisInbound {
         metrics.in.increment();
       } else {
         metrics.droppedIn.increment();
-        droppedLog.warn("redis message on channel '" + printable(channel) + "' dropped: "
+        droppedLog.warn("redis message on channel '" + messages.channelOf(topic) + "' dropped: "
             + Problem.from(ar.cause(), Addresses.TOPICS_PUBLISH).detail());
       }
       if (paused != null && inFlight <= MAX_IN_FLIGHT / 2) {

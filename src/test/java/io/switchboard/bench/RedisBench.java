@@ -73,12 +73,17 @@ public final class RedisBench {
 
     long pid = Long.getLong("bench.pid", mode.equals("bare") ? ProcessHandle.current().pid() : -1L);
     receiver.expect(messages);
+    long self = ProcessHandle.current().pid();
     long cpuBefore = RestAppendBench.cpuTicks(pid);
+    long clientCpuBefore = RestAppendBench.cpuTicks(self);
     long started = System.nanoTime();
     redisBenchmark(redisUri, prefix + topic + ".burst", messages);
     double publishRate = messages / ((System.nanoTime() - started) / 1e9);
     complete &= receiver.await();
     double cpuPerMessage = 1e6 * (RestAppendBench.cpuTicks(pid) - cpuBefore) / (double) RestAppendBench.CLOCK_TICKS / messages;
+    // The SSE client shares the cores with the hub (the bare subscriber has no such second process).
+    String clientCpu = pid == self ? "" : String.format(Locale.ROOT, " (SSE client %.1f)",
+        1e6 * (RestAppendBench.cpuTicks(self) - clientCpuBefore) / (double) RestAppendBench.CLOCK_TICKS / messages);
     double throughput = (receiver.received() - 1) / ((receiver.last() - receiver.first()) / 1e9);
 
     int pacedCount = Math.max(pacedRate * 5, 1000);
@@ -88,8 +93,8 @@ public final class RedisBench {
     long[] paced = receiver.latencies();
 
     System.out.println(String.format(Locale.ROOT,
-        "%-5s throughput %7.0f msg/s (redis-benchmark offered %7.0f msg/s) | receiver CPU %.1f µs/msg | latency at %d msg/s: p50 %.2f ms p99 %.2f ms%s",
-        mode, throughput, publishRate, cpuPerMessage, pacedRate, pct(paced, 0.50), pct(paced, 0.99), complete ? "" : " (INCOMPLETE)"));
+        "%-5s throughput %7.0f msg/s (redis-benchmark offered %7.0f msg/s) | receiver CPU %.1f µs/msg%s | latency at %d msg/s: p50 %.2f ms p99 %.2f ms%s",
+        mode, throughput, publishRate, cpuPerMessage, clientCpu, pacedRate, pct(paced, 0.50), pct(paced, 0.99), complete ? "" : " (INCOMPLETE)"));
     vertx.close().await(10, TimeUnit.SECONDS);
     System.exit(complete ? 0 : 1);
   }

@@ -198,6 +198,31 @@ class RedisRelayIT {
     }
   }
 
+  /** The relay reuses the last channel's topic while messages keep coming on it: a change of channel must not. */
+  @Test
+  void messagesOnAlternatingChannelsInOneReadEachReachTheirOwnTopic() throws Exception {
+    double before = metric("switchboard_redis_rejected_total");
+    try (SseClient a = stream("in.alt.a"); SseClient b = stream("in.alt.b")) {
+      List<java.util.Map.Entry<String, String>> messages = new ArrayList<>();
+      List<String> expectedA = new ArrayList<>();
+      List<String> expectedB = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        String channel = i == 16 ? "in..alt" : i % 3 == 0 ? "in.alt.b" : "in.alt.a"; // the sixteenth is no topic name
+        messages.add(java.util.Map.entry(prefix + channel, channel + "-" + i));
+        (channel.endsWith("b") ? expectedB : channel.endsWith("a") ? expectedA : new ArrayList<String>()).add(channel + "-" + i);
+      }
+      messages.add(java.util.Map.entry(prefix + "in.alt.a", "a-end"));
+      messages.add(java.util.Map.entry(prefix + "in.alt.b", "b-end"));
+      expectedA.add("a-end");
+      expectedB.add("b-end");
+      RedisCli.publishPipelined(messages);
+
+      assertThat(datas(a.until(e -> e.data().contains("a-end"), WAIT))).containsExactlyElementsOf(expectedA);
+      assertThat(datas(b.until(e -> e.data().contains("b-end"), WAIT))).containsExactlyElementsOf(expectedB);
+      awaitMetric("switchboard_redis_rejected_total", before + 1);
+    }
+  }
+
   @Test
   void redisRestartedMidStreamTheRelayRecoversAndMessagesFlowBothWaysAgain() throws Exception {
     try (SseClient sse = stream("out.restart,in.restart")) {

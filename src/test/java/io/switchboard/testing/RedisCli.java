@@ -40,9 +40,14 @@ public final class RedisCli {
    * subscriber gets them in one read.
    */
   public static void publishPipelined(String channel, List<String> payloads) {
+    publishPipelined(payloads.stream().map(payload -> java.util.Map.entry(channel, payload)).toList());
+  }
+
+  /** As {@link #publishPipelined(String, List)}, each payload (the value) on its own channel (the key). */
+  public static void publishPipelined(List<java.util.Map.Entry<String, String>> messages) {
     java.io.ByteArrayOutputStream commands = new java.io.ByteArrayOutputStream();
-    for (String payload : payloads) {
-      for (String part : new String[] {"*3", bulk("PUBLISH"), bulk(channel), bulk(payload)}) {
+    for (java.util.Map.Entry<String, String> message : messages) {
+      for (String part : new String[] {"*3", bulk("PUBLISH"), bulk(message.getKey()), bulk(message.getValue())}) {
         commands.writeBytes((part + "\r\n").getBytes(StandardCharsets.UTF_8));
       }
     }
