@@ -58,8 +58,7 @@ final class StrictJson {
       return false;
     }
     return switch (b[in]) {
-      case '{' -> depth < MAX_DEPTH && object(depth + 1);
-      case '[' -> depth < MAX_DEPTH && array(depth + 1);
+      case '{', '[' -> depth < MAX_DEPTH && container(depth + 1);
       case '"' -> string() >= 0;
       case 't' -> literal("true");
       case 'f' -> literal("false");
@@ -68,30 +67,18 @@ final class StrictJson {
     };
   }
 
-  private boolean object(int depth) {
-    b[out++] = b[in++]; // {
+  /** An object or an array: members (a name, a colon, a value) or elements, separated by commas. */
+  private boolean container(int depth) {
+    boolean object = b[in] == '{';
+    byte close = object ? (byte) '}' : (byte) ']';
+    b[out++] = b[in++];
     skipBlanks();
-    if (in < b.length && b[in] == '}') {
+    if (in < b.length && b[in] == close) {
       b[out++] = b[in++];
       return true;
     }
     while (true) {
-      if (in == b.length || b[in] != '"') {
-        return false;
-      }
-      int nameStart = out;
-      int escapes = string();
-      if (escapes < 0 || out - nameStart - 2 > MAX_NAME
-          || depth == 1 && (escapes > 0 || isSpecversion(nameStart + 1, out - 1))) {
-        return false; // a top-level name with an escape might spell specversion: a CloudEvent is Jackson's to read
-      }
-      skipBlanks();
-      if (in == b.length || b[in] != ':') {
-        return false;
-      }
-      b[out++] = b[in++];
-      skipBlanks();
-      if (!value(depth)) {
+      if (object && !name(depth) || !value(depth)) {
         return false;
       }
       skipBlanks();
@@ -100,7 +87,7 @@ final class StrictJson {
       }
       byte next = b[in];
       b[out++] = b[in++];
-      if (next == '}') {
+      if (next == close) {
         return true;
       }
       if (next != ',') {
@@ -110,31 +97,24 @@ final class StrictJson {
     }
   }
 
-  private boolean array(int depth) {
-    b[out++] = b[in++]; // [
+  /** A member's name and its colon, and the blanks after them. */
+  private boolean name(int depth) {
+    if (in == b.length || b[in] != '"') {
+      return false;
+    }
+    int nameStart = out;
+    int escapes = string();
+    if (escapes < 0 || out - nameStart - 2 > MAX_NAME
+        || depth == 1 && (escapes > 0 || isSpecversion(nameStart + 1, out - 1))) {
+      return false; // a top-level name with an escape might spell specversion: a CloudEvent is Jackson's to read
+    }
     skipBlanks();
-    if (in < b.length && b[in] == ']') {
-      b[out++] = b[in++];
-      return true;
+    if (in == b.length || b[in] != ':') {
+      return false;
     }
-    while (true) {
-      if (!value(depth)) {
-        return false;
-      }
-      skipBlanks();
-      if (in == b.length) {
-        return false;
-      }
-      byte next = b[in];
-      b[out++] = b[in++];
-      if (next == ']') {
-        return true;
-      }
-      if (next != ',') {
-        return false;
-      }
-      skipBlanks();
-    }
+    b[out++] = b[in++];
+    skipBlanks();
+    return true;
   }
 
   /**
